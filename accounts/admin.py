@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "email",
+        "display_name",
+        "post_count",
+        "date_joined",
+        "is_staff",
+        "is_active",
+    ]
+    search_fields = ["username", "email", "display_name"]
+    readonly_fields = ["post_count", "last_login", "date_joined"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        ("Forum profile", {"fields": ["display_name", "bio", "post_count"]}),
+    ]

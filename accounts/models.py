@@ -1,0 +1,37 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+
+
+class User(AbstractUser):
+    """A member of the forum. Counters are kept by `forum.actions`, never here."""
+
+    display_name = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="Shown instead of the username when set.",
+    )
+    bio = models.TextField(blank=True, max_length=2000)
+    post_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile", kwargs={"username": self.username})
+
+    @property
+    def name(self) -> str:
+        """The name shown on pages: the display name, else the username."""
+        return self.display_name or self.username
+
+    @property
+    def initials(self) -> str:
+        """Up to two letters for the generated avatar."""
+        words = self.name.split()
+        if len(words) >= 2:
+            return (words[0][0] + words[1][0]).upper()
+        return self.name[:2].upper()

@@ -1,0 +1,55 @@
+import pytest
+
+from forum import actions
+from tests.factories import CategoryFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Fast hashing, and static files without the collectstatic manifest."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory()
+
+
+@pytest.fixture
+def thread(category, user):
+    """A thread with just its opening post, made through the actions."""
+    return actions.create_thread(
+        category=category, author=user, title="A thread", body="Opening post."
+    )
+
+
+@pytest.fixture
+def make_thread(category, user):
+    """Build a thread of `posts` posts through the actions."""
+
+    def make(posts=1, **kwargs):
+        kwargs.setdefault("category", category)
+        kwargs.setdefault("author", user)
+        kwargs.setdefault("title", "A longer thread")
+        thread = actions.create_thread(body="Post 1", **kwargs)
+        for number in range(2, posts + 1):
+            actions.create_reply(thread=thread, author=user, body=f"Post {number}")
+        return thread
+
+    return make

@@ -1,0 +1,30 @@
+import factory
+
+from accounts.models import User
+from forum.models import Category
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"member{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    display_name = factory.Sequence(lambda n: f"Member {n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse 42")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    description = "A place to talk."
+    position = factory.Sequence(lambda n: n)
