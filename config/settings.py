@@ -31,6 +31,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """Read a rate limit written "count/seconds", e.g. "10/60"."""
+    value = os.environ.get(name) or default
+    count, _, seconds = value.partition("/")
+    if not (count.isdigit() and seconds.isdigit() and int(seconds) > 0):
+        raise ImproperlyConfigured(f"{name} must look like 10/60, not {value!r}")
+    return value
+
+
 def env_int(name: str, default: int) -> int:
     """Read an integer from the environment."""
     value = os.environ.get(name)
@@ -184,12 +193,26 @@ LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
 # django-allauth: username or e-mail to sign in, verified e-mail to take part.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# A decoy field that people never see (hidden by the `honeypot` class); bots fill
+# it in and get a fake "verification sent" page, with no account made.
+ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False  # a link, not a code
+# Confirming the link in the browser that signed up signs the person in and
+# returns them to the page they came from (the `next` kept with the pending login).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# One address per member: a new address replaces the old only once confirmed.
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Action names as in allauth.account.app_settings.RATE_LIMITS; "m" is a minute.
+# Too many sign-in or sign-up attempts are answered by templates/429.html; too many
+# failed sign-ins for one username or address by a form error.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -235,6 +258,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -268,6 +292,10 @@ if env_bool("BEHIND_HTTPS_PROXY", False):
 # Forum knobs.
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 25
+# Posts (threads and replies) a member may write: "count/seconds".
+POST_RATE_LIMIT = env_rate("POST_RATE_LIMIT", "10/60")
+# Stricter for accounts younger than a day.
+NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
 
 LOGGING = {
     "version": 1,

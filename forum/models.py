@@ -147,3 +147,22 @@ class Post(models.Model):
     def page_number(self) -> int:
         """The thread page that shows this post."""
         return (self.position - 1) // settings.POSTS_PER_PAGE + 1
+
+
+class PostRevision(models.Model):
+    """The text a post had before an edit, with who edited it and when."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body_source = models.TextField()
+    body_html = models.TextField()
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["post", "-created_at"], name="revision_post")]
+
+    def __str__(self):
+        return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"

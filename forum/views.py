@@ -1,11 +1,17 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from . import actions, permissions, throttle
+from .forms import PostEditForm, ReplyForm, ThreadForm
+from .markup import render_markdown
 from .models import Category, Post, Thread
 
 # A page number beyond this is nonsense for any thread; refuse before any math.
@@ -121,19 +127,30 @@ def thread_detail(request, pk, slug=None):
     page = page or 1
     if page > thread.page_count:
         raise Http404("No such page.")
-    posts = Post.objects.visible_to(request.user).with_author()
-    thread_url = thread.get_absolute_url()
+    visible_posts = Post.objects.visible_to(request.user).with_author()
+    posts = list(visible_posts.on_page(thread, page, settings.POSTS_PER_PAGE))
+    user = request.user
+    for post in posts:
+        post.thread = thread  # known already; spares a query per post
+        post.can_edit = permissions.can_edit_post(user, post)
+        post.show_history = post.edited_at and permissions.can_see_history(user, post)
+    can_reply = permissions.can_reply(user, thread)
     return render(
         request,
         "forum/thread_detail.html",
         {
             "thread": thread,
             "page": page,
-            "posts": posts.on_page(thread, page, settings.POSTS_PER_PAGE),
-            "recommended_posts": posts.recommended_in(thread) if page == 1 else [],
-            "page_links": page_links(
-                current=page, last=thread.page_count, base_url=thread_url
+            "posts": posts,
+            "recommended_posts": (
+                visible_posts.recommended_in(thread) if page == 1 else []
             ),
+            "page_links": page_links(
+                current=page, last=thread.page_count, base_url=thread.get_absolute_url()
+            ),
+            "can_reply": can_reply,
+            "reply_form": ReplyForm() if can_reply else None,
+            "has_verified_email": permissions.has_verified_email(user),
         },
     )
 
@@ -144,7 +161,181 @@ def post_permalink(request, pk):
     post = get_object_or_404(
         Post.objects.visible_to(request.user).select_related("thread"), pk=pk
     )
+    return redirect(post_location(post))
+
+
+def post_location(post: Post) -> str:
+    """The URL of the thread page that shows the post, at the post's anchor."""
     url = post.thread.get_absolute_url()
     if post.page_number > 1:
         url += f"?{urlencode({'page': post.page_number})}"
-    return redirect(f"{url}#post-{post.pk}")
+    return f"{url}#post-{post.pk}"
+
+
+def render_form_page(request, template, context, *, status=200):
+    """Render a posting page; with "Preview" pressed, show the rendered body too."""
+    form = context["form"]
+    if "preview" in request.POST and form.is_valid():
+        context["preview_html"] = render_markdown(form.cleaned_data["body"])
+    return render(request, template, context, status=status)
+
+
+def refuse(request, template, context, message, *, status):
+    """Refuse a write but keep what the person typed in the form."""
+    context["form"].add_error(None, message)
+    return render(request, template, context, status=status)
+
+
+def quote_initial(request, thread: Thread) -> dict:
+    """The reply form's initial text: a quote of `?quote=<post id>`, if given."""
+    quote_id = request.GET.get("quote", "")
+    if not quote_id:
+        return {}
+    if not (quote_id.isdigit() and len(quote_id) <= 18):
+        raise Http404("No such post.")
+    quoted = get_object_or_404(
+        Post.objects.visible_to(request.user).with_author(),
+        pk=int(quote_id),
+        thread=thread,
+    )
+    return {"body": quote_of(quoted)}
+
+
+def quote_of(post: Post) -> str:
+    """Markdown that quotes a post, naming its author and linking to it."""
+    quoted = "\n".join(
+        f"> {line}" if line else ">" for line in post.body_source.splitlines()
+    )
+    return (
+        f"> **{post.author.name}** wrote ([post #{post.position}]"
+        f"({post.get_absolute_url()})):\n>\n{quoted}\n\n"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_reply(request, pk):
+    """The reply form on a page of its own: for quotes, previews and errors.
+
+    The form at the bottom of the thread page posts here too.
+    """
+    thread = get_object_or_404(
+        Thread.objects.visible_to(request.user).select_related("category__parent"),
+        pk=pk,
+    )
+    if request.method == "POST":
+        form = ReplyForm(request.POST)
+    else:
+        form = ReplyForm(initial=quote_initial(request, thread))
+    template, context = "forum/thread_reply.html", {"thread": thread, "form": form}
+    if not permissions.can_reply(request.user, thread):
+        message = reply_refusal(request.user, thread)
+        return refuse(request, template, context, message, status=403)
+    if request.method == "GET" or "preview" in request.POST or not form.is_valid():
+        return render_form_page(request, template, context)
+    if not throttle.allow_post(request.user):
+        return refuse(request, template, context, RATE_LIMIT_MESSAGE, status=429)
+    post = actions.create_reply(
+        thread=thread, author=request.user, body=form.cleaned_data["body"]
+    )
+    return redirect(post_location(post))
+
+
+RATE_LIMIT_MESSAGE = (
+    "You are posting too quickly. Wait a minute, then send again: "
+    "your text is still here."
+)
+
+
+def reply_refusal(user, thread) -> str:
+    """Why this member cannot reply, in words for the page."""
+    if not permissions.has_verified_email(user):
+        return "Confirm your e-mail address before posting."
+    if thread is not None and thread.is_locked:
+        return "This thread is locked: it takes no new replies."
+    return "You cannot reply to this thread."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_create(request):
+    """Start a thread: category, title and opening post."""
+    template = "forum/thread_create.html"
+    if request.method == "GET":
+        initial = {}
+        slug = request.GET.get("category", "")
+        if slug:
+            initial["category"] = Category.objects.filter(slug=slug[:100]).first()
+        context = {"form": ThreadForm(initial=initial)}
+    else:
+        context = {"form": ThreadForm(request.POST)}
+    if not permissions.can_post(request.user):
+        message = reply_refusal(request.user, None)
+        return refuse(request, template, context, message, status=403)
+    form = context["form"]
+    if request.method == "GET" or "preview" in request.POST or not form.is_valid():
+        return render_form_page(request, template, context)
+    if not throttle.allow_post(request.user):
+        return refuse(request, template, context, RATE_LIMIT_MESSAGE, status=429)
+    thread = actions.create_thread(
+        category=form.cleaned_data["category"],
+        author=request.user,
+        title=form.cleaned_data["title"],
+        body=form.cleaned_data["body"],
+    )
+    return redirect(thread.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request, pk):
+    """Edit a post (the opening post's form renames the thread too)."""
+    post = get_object_or_404(
+        Post.objects.visible_to(request.user).select_related(
+            "thread__category__parent", "author"
+        ),
+        pk=pk,
+    )
+    if not permissions.can_edit_post(request.user, post):
+        raise PermissionDenied("You cannot edit this post.")
+    with_title = post.position == 1
+    if request.method == "GET":
+        initial = {"body": post.body_source, "title": post.thread.title}
+        form = PostEditForm(initial=initial, with_title=with_title)
+    else:
+        form = PostEditForm(request.POST, with_title=with_title)
+    context = {"post": post, "thread": post.thread, "form": form}
+    template = "forum/post_edit.html"
+    if request.method == "GET" or "preview" in request.POST or not form.is_valid():
+        return render_form_page(request, template, context)
+    actions.edit_post(
+        post=post,
+        editor=request.user,
+        body=form.cleaned_data["body"],
+        title=form.cleaned_data.get("title"),
+    )
+    messages.success(request, "Your changes are saved.")
+    return redirect(post_location(post))
+
+
+@login_required
+@require_safe
+def post_history(request, pk):
+    """A post's earlier versions, newest first: for its author and staff."""
+    post = get_object_or_404(
+        Post.objects.visible_to(request.user).select_related(
+            "thread__category__parent", "author"
+        ),
+        pk=pk,
+    )
+    if not permissions.can_see_history(request.user, post):
+        raise PermissionDenied("Only the author and staff see a post's history.")
+    return render(
+        request,
+        "forum/post_history.html",
+        {
+            "post": post,
+            "thread": post.thread,
+            "revisions": post.revisions.select_related("editor"),
+        },
+    )

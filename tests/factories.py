@@ -1,4 +1,5 @@
 import factory
+from allauth.account.models import EmailAddress
 
 from accounts.models import User
 from forum.models import Category
@@ -18,6 +19,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """Members may post once their e-mail is confirmed; pass False to skip."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, verified=True, primary=True
+            )
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

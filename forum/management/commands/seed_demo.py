@@ -16,6 +16,7 @@ import random
 import time
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -82,6 +83,9 @@ class Command(BaseCommand):
             member.email = f"{username}@example.com"
             member.set_unusable_password()
             member.save()
+            EmailAddress.objects.create(
+                user=member, email=member.email, verified=True, primary=True
+            )
             members[username] = member
         categories = {}
         for position, spec in enumerate(CATEGORIES):

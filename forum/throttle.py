@@ -1,0 +1,39 @@
+"""Per-member posting rate limits, counted in the cache (shared through Redis
+when there are several app servers)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+NEW_ACCOUNT_AGE = timedelta(days=1)
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/60" means at most 10 in 60 seconds."""
+    count, seconds = rate.split("/")
+    return int(count), int(seconds)
+
+
+def posting_rate(user) -> tuple[int, int]:
+    """The (count, seconds) limit for this member: stricter for new accounts."""
+    if timezone.now() - user.date_joined < NEW_ACCOUNT_AGE:
+        return _parse_rate(settings.NEW_ACCOUNT_POST_RATE_LIMIT)
+    return _parse_rate(settings.POST_RATE_LIMIT)
+
+
+def allow_post(user) -> bool:
+    """Count one post for the member; False when over the limit in this window.
+
+    A fixed window: the first post starts it, and it ends `seconds` later.
+    """
+    limit, seconds = posting_rate(user)
+    key = f"post-rate:{user.pk}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, timeout=seconds)
+        count = 1
+    return count <= limit
