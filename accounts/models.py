@@ -31,7 +31,7 @@ class User(AbstractUser):
     @property
     def initials(self) -> str:
         """Up to two letters for the generated avatar."""
-        words = self.name.split()
+        words = [word for word in self.name.split() if word[0].isalnum()]
         if len(words) >= 2:
             return (words[0][0] + words[1][0]).upper()
-        return self.name[:2].upper()
+        return (words[0] if words else self.username)[:2].upper()
