@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run` is the try-it path: debug pages, mail written to var/mail/.
 RUN_ENV ?= DEBUG=1
 
-.PHONY: run test lint fmt migrations-check ci serve clean-venv
+.PHONY: run test lint fmt migrations-check ci serve clean-venv chromium
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -22,9 +22,15 @@ run: $(BIN)/.installed
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --if-empty
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed
-	$(BIN)/python manage.py makemigrations --check --dry-run > /dev/null
+test: $(BIN)/.installed chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's Chromium; install it when missing and allowed to.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "Chromium could not be installed: browser tests will skip (and fail in CI)."
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -35,7 +41,7 @@ fmt: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 migrations-check: $(BIN)/.installed
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Production-style serving (DEBUG off): see docs/deploy.md for the variables.
 serve: $(BIN)/.installed
