@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from forum.markup import render_markdown
+
 from .models import User
 
 
@@ -21,3 +23,8 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         ("Forum profile", {"fields": ["display_name", "bio", "post_count"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        if "bio" in form.changed_data:
+            obj.bio_html = render_markdown(obj.bio) if obj.bio else ""
+        super().save_model(request, obj, form, change)

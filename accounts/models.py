@@ -12,6 +12,11 @@ class User(AbstractUser):
         help_text="Shown instead of the username when set.",
     )
     bio = models.TextField(blank=True, max_length=2000)
+    # `bio` rendered and cleaned by forum.markup when it is saved; pages show this.
+    bio_html = models.TextField(blank=True, editable=False)
+    # A 128x128 WebP written by accounts.actions.update_profile, served by the
+    # accounts:avatar view.
+    avatar = models.ImageField(upload_to="avatars/", blank=True, editable=False)
     post_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
@@ -22,6 +27,15 @@ class User(AbstractUser):
 
     def get_absolute_url(self):
         return reverse("accounts:profile", kwargs={"username": self.username})
+
+    @property
+    def avatar_url(self) -> str:
+        """Where the avatar is served (accounts:avatar), or "" without one."""
+        if not self.avatar:
+            return ""
+        return reverse(
+            "accounts:avatar", kwargs={"name": self.avatar.name.rpartition("/")[2]}
+        )
 
     @property
     def name(self) -> str:

@@ -1,9 +1,15 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
 from forum.models import Post
 
+from .actions import update_profile
+from .forms import ProfileSettingsForm
 from .models import User
 
 PROFILE_LATEST_POSTS = 20
@@ -27,3 +33,46 @@ def profile(request, username):
             "posts_per_page": settings.POSTS_PER_PAGE,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile_settings(request):
+    """The signed-in member edits their display name, bio and avatar."""
+    user = request.user
+    if request.method == "POST":
+        form = ProfileSettingsForm(
+            request.POST, request.FILES, has_avatar=bool(user.avatar)
+        )
+        if form.is_valid():
+            update_profile(
+                user=user,
+                display_name=form.cleaned_data["display_name"],
+                bio=form.cleaned_data["bio"],
+                avatar_file=form.cleaned_data["avatar"],
+                remove_avatar=form.cleaned_data.get("remove_avatar", False),
+            )
+            messages.success(request, "Your profile has been saved.")
+            return redirect("accounts:profile_settings")
+    else:
+        form = ProfileSettingsForm(
+            initial={"display_name": user.display_name, "bio": user.bio},
+            has_avatar=bool(user.avatar),
+        )
+    return render(request, "accounts/profile_settings.html", {"form": form})
+
+
+@require_safe
+def avatar(request, name):
+    """Serve an avatar from the default storage, with DEBUG off too.
+
+    Names are `<user id>-<random>.webp` (the URL pattern admits nothing else, so
+    no path leaves avatars/) and a replaced avatar gets a new name, so the
+    response may be cached for good.
+    """
+    path = f"avatars/{name}"
+    if not default_storage.exists(path):
+        raise Http404("No such avatar.")
+    response = FileResponse(default_storage.open(path), content_type="image/webp")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -24,7 +24,10 @@ def requested_page(request) -> int | None:
     value = request.GET.get("page")
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 7 or not 1 <= int(value) <= MAX_PAGE_NUMBER:
+    # isdigit() alone accepts "²", which int() refuses: ASCII digits only.
+    if not (value.isascii() and value.isdigit()) or len(value) > 7:
+        raise Http404("No such page.")
+    if not 1 <= int(value) <= MAX_PAGE_NUMBER:
         raise Http404("No such page.")
     return int(value)
 
@@ -191,7 +194,7 @@ def quote_initial(request, thread: Thread) -> dict:
     quote_id = request.GET.get("quote", "")
     if not quote_id:
         return {}
-    if not (quote_id.isdigit() and len(quote_id) <= 18):
+    if not (quote_id.isascii() and quote_id.isdigit() and len(quote_id) <= 18):
         raise Http404("No such post.")
     quoted = get_object_or_404(
         Post.objects.visible_to(request.user).with_author(),

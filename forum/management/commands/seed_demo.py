@@ -14,6 +14,7 @@ positions computed as it goes. 100,000 posts take well under two minutes.
 
 import random
 import time
+import uuid
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -79,7 +80,12 @@ class Command(BaseCommand):
             raise CommandError("Demo categories exist already; use --if-empty.")
         members = {}
         for username, display_name, bio in MEMBERS:
-            member = User(username=username, display_name=display_name, bio=bio)
+            member = User(
+                username=username,
+                display_name=display_name,
+                bio=bio,
+                bio_html=render_markdown(bio) if bio else "",
+            )
             member.email = f"{username}@example.com"
             member.set_unusable_password()
             member.save()
@@ -165,7 +171,8 @@ class Command(BaseCommand):
         )
 
     def _generate(self, rng, total_posts, thread_total, hot_posts, user_total, started):
-        run = f"{int(time.time()):x}"
+        # A fresh tag per run keeps names unique when the command runs again.
+        run = uuid.uuid4().hex[:8]
         users = User.objects.bulk_create(
             [
                 User(

@@ -1,0 +1,214 @@
+"""Settings are read once, at import, so each case runs in a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+PROJECT_DIR = Path(django_settings.BASE_DIR)
+# Variables the settings read; each case starts without any of them.
+SETTINGS_VARIABLES = {
+    "SECRET_KEY",
+    "DEBUG",
+    "PYTEST_VERSION",
+    "PYTEST_CURRENT_TEST",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALLOWED_HOSTS",
+    "EMAIL_HOST",
+    "SITE_NAME",
+    "STATIC_ROOT",
+    "MEDIA_ROOT",
+}
+
+
+def run_python(code, tmp_path, **env):
+    """Run `code` with config.settings in a clean environment, var/ in tmp_path."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SETTINGS_VARIABLES and not name.startswith("DJANGO_")
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings", VAR_DIR=str(tmp_path), **env
+    )
+    return subprocess.run(  # noqa: S603 - a fixed interpreter and our own code
+        [sys.executable, "-c", code],
+        env=environment,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def read_settings(tmp_path, *names, **env):
+    """The named settings as the module computes them for `env`."""
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, "
+        "default=str))"
+    )
+    result = run_python(code, tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_missing_secret_key_with_debug_off_is_refused(tmp_path):
+    """With DEBUG off and no SECRET_KEY, importing the settings raises."""
+    result = run_python(
+        "import django; from django.conf import settings; settings.SECRET_KEY",
+        tmp_path,
+    )
+
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("debug", ["0", "false", "no", ""])
+def test_falsy_debug_values_still_require_a_secret_key(tmp_path, debug):
+    """DEBUG=0/false/no/empty counts as off: the key is still required."""
+    result = run_python(
+        "from django.conf import settings; settings.SECRET_KEY", tmp_path, DEBUG=debug
+    )
+
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_secret_key_from_the_environment_is_used(tmp_path):
+    """A SECRET_KEY in the environment is taken as is, and no file is written."""
+    values = read_settings(
+        tmp_path, "SECRET_KEY", "DEBUG", SECRET_KEY="from-the-environment-" * 3
+    )
+
+    assert values == {"SECRET_KEY": "from-the-environment-" * 3, "DEBUG": False}
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_debug_generates_a_secret_key_once_and_keeps_it(tmp_path):
+    """In development the key is generated into var/secret_key and then reused."""
+    first = read_settings(tmp_path, "SECRET_KEY", "DEBUG", DEBUG="1")
+    second = read_settings(tmp_path, "SECRET_KEY", DEBUG="1")
+
+    key_file = tmp_path / "secret_key"
+    assert first["DEBUG"] is True
+    assert len(first["SECRET_KEY"]) >= 50
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert key_file.read_text().strip() == first["SECRET_KEY"]
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_generated_keys_differ_between_installations(tmp_path):
+    """Two var/ directories get two different keys."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+
+    one = read_settings(tmp_path / "one", "SECRET_KEY", DEBUG="1")
+    two = read_settings(tmp_path / "two", "SECRET_KEY", DEBUG="1")
+
+    assert one != two
+
+
+def test_default_database_is_sqlite_under_var_in_wal_mode(tmp_path):
+    """Without DATABASE_URL, the database is var/db.sqlite3 with WAL journaling."""
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode'); "
+        "print(connection.vendor, connection.settings_dict['NAME'], "
+        "cursor.fetchone()[0])"
+    )
+
+    result = run_python(code, tmp_path, DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sqlite", str(tmp_path / "db.sqlite3"), "wal"]
+    assert (tmp_path / "db.sqlite3").exists()
+
+
+def test_sqlite_options_queue_writers(tmp_path):
+    """SQLite writers take the lock up front (IMMEDIATE) and wait for it."""
+    values = read_settings(tmp_path, "DATABASES", DEBUG="1")
+
+    options = values["DATABASES"]["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+    assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    """DATABASE_URL=postgres://... configures the PostgreSQL backend."""
+    values = read_settings(
+        tmp_path,
+        "DATABASES",
+        DEBUG="1",
+        DATABASE_URL="postgres://forum:secret@db.example:5433/forum",
+    )
+
+    database = values["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["PORT"], database["NAME"]) == (
+        "db.example",
+        5433,
+        "forum",
+    )
+    assert "init_command" not in database.get("OPTIONS", {})
+
+
+@pytest.mark.parametrize(
+    ("env", "backend", "location"),
+    [
+        ({}, "django.core.cache.backends.locmem.LocMemCache", None),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/3"},
+            "django.core.cache.backends.redis.RedisCache",
+            "redis://127.0.0.1:6379/3",
+        ),
+    ],
+)
+def test_redis_url_switches_the_cache_to_redis(tmp_path, env, backend, location):
+    """REDIS_URL selects RedisCache at that address; without it, local memory."""
+    values = read_settings(tmp_path, "CACHES", DEBUG="1", **env)
+
+    cache = values["CACHES"]["default"]
+    assert cache["BACKEND"] == backend
+    assert cache.get("LOCATION") == location
+
+
+def test_production_defaults_are_strict(tmp_path):
+    """With DEBUG off: no hosts allowed by default and secure cookies."""
+    values = read_settings(
+        tmp_path,
+        "ALLOWED_HOSTS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        SECRET_KEY="k" * 50,
+    )
+
+    assert values == {
+        "ALLOWED_HOSTS": [],
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+    }
+
+
+def test_allowed_hosts_and_site_name_come_from_the_environment(tmp_path):
+    """ALLOWED_HOSTS is a comma-separated list; SITE_NAME names the forum."""
+    values = read_settings(
+        tmp_path,
+        "ALLOWED_HOSTS",
+        "SITE_NAME",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="forum.example, www.forum.example,",
+        SITE_NAME="Town Square",
+    )
+
+    assert values == {
+        "ALLOWED_HOSTS": ["forum.example", "www.forum.example"],
+        "SITE_NAME": "Town Square",
+    }
