@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from markdown_it import MarkdownIt
 
+from accounts.actions import update_profile
 from forum import actions
 from forum.markup import render_markdown
 from tests.factories import UserFactory
@@ -189,3 +190,15 @@ def test_vector_in_body_title_and_display_name_is_inert_on_the_page(
         response = client.get(url)
         assert response.status_code == 200
         assert_no_live_attributes(response.content.decode())
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_vector_in_a_bio_is_inert(client, db, vector):
+    """Bios go through the same Markdown cleaning; the profile page stays inert."""
+    member = UserFactory()
+    update_profile(user=member, display_name=vector[:50], bio=vector)
+    member.refresh_from_db()
+    assert_harmless(member.bio_html)
+    response = client.get(member.get_absolute_url())
+    assert response.status_code == 200
+    assert_no_live_attributes(response.content.decode())
