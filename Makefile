@@ -6,7 +6,9 @@ PORT ?= 8000
 # `make run` is the try-it path: debug pages, mail written to var/mail/.
 RUN_ENV ?= DEBUG=1
 
-.PHONY: run test lint fmt migrations-check ci serve clean-venv chromium
+A11Y_TOOLS := tests/a11y/node_modules/.installed
+
+.PHONY: run test lint fmt migrations-check ci serve clean-venv chromium java
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -22,7 +24,7 @@ run: $(BIN)/.installed
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --if-empty
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed chromium
+test: $(BIN)/.installed chromium java $(A11Y_TOOLS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Browser tests drive Debian's Chromium; install it when missing and allowed to.
@@ -31,6 +33,20 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "Chromium could not be installed: browser tests will skip (and fail in CI)."
+
+# The Nu HTML Checker runs on Java, from Debian's packages.
+java:
+	@command -v java >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+		echo "Installing Debian's default-jre-headless for the HTML checker..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; } \
+		|| echo "Java could not be installed: HTML checks will skip (and fail in CI)."
+
+# axe-core and vnu-jar, pinned in tests/a11y/package-lock.json. --ignore-scripts:
+# vnu-jar's install script would download a Java runtime; Debian's is used instead.
+$(A11Y_TOOLS): tests/a11y/package.json tests/a11y/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/a11y --no-audit --no-fund --ignore-scripts --silent && touch $@; \
+	else echo "npm missing: accessibility and HTML checks will skip (and fail in CI)."; fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

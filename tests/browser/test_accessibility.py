@@ -1,0 +1,126 @@
+"""Every page type, as each role: axe-core finds no WCAG 2.2 AA violation and the
+Nu HTML Checker no error."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from forum import actions
+from forum.models import Post
+from tests.browser.checkers import axe_violations, html_errors
+from tests.factories import CategoryFactory, UserFactory
+
+
+@pytest.fixture
+def site(transactional_db):
+    """A board with a two-page thread, a recommended post and two members."""
+    cache.clear()
+    category = CategoryFactory(name="General", slug="general")
+    author = UserFactory(username="author", display_name="Thread Author")
+    member = UserFactory(username="member", display_name="Member")
+    thread = actions.create_thread(
+        category=category,
+        author=author,
+        title="An accessible thread",
+        body="A *typical* post with a [link](https://example.org) and `code`.",
+    )
+    for number in range(2, 26):
+        actions.create_reply(
+            thread=thread,
+            author=member if number % 2 else author,
+            body=f"Reply {number}: some words, a list\n\n- one\n- two\n\n> a quote",
+        )
+    Post.objects.filter(thread=thread, position=1).update(is_recommended=True)
+    own_post = thread.posts.filter(author=member).first()
+    return {"category": category, "thread": thread, "member": member, "post": own_post}
+
+
+def guest_pages(site):
+    thread = site["thread"]
+    return {
+        "board index": "/",
+        "category": site["category"].get_absolute_url(),
+        "thread": thread.get_absolute_url(),
+        "thread page 2": f"{thread.get_absolute_url()}?page=2",
+        "profile": site["member"].get_absolute_url(),
+        "terms": "/terms/",
+        "cookie settings": "/cookies/",
+        "404": "/no-such-page/",
+        "sign up": reverse("account_signup"),
+        "sign in": reverse("account_login"),
+        "password reset": reverse("account_reset_password"),
+    }
+
+
+def member_pages(site):
+    thread, post = site["thread"], site["post"]
+    return {
+        "thread (member, reply form)": thread.get_absolute_url(),
+        "reply with quote": reverse("forum:thread_reply", kwargs={"pk": thread.pk})
+        + f"?quote={post.pk}",
+        "new thread": reverse("forum:thread_create"),
+        "edit post": reverse("forum:post_edit", kwargs={"pk": post.pk}),
+        "account settings": reverse("accounts:profile_settings"),
+        "e-mail settings": reverse("account_email"),
+        "password change": reverse("account_change_password"),
+    }
+
+
+def signed_in_context(browser, live_server, client, member):
+    """A browser context carrying the member's session; CSP bypassed for axe only."""
+    client.force_login(member)
+    context = browser.new_context(bypass_csp=True)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context
+
+
+def test_every_page_type_passes_axe_and_the_html_checker(
+    browser, live_server, site, tmp_path
+):
+    """0 axe violations (WCAG 2.0-2.2 A/AA) and 0 HTML errors, guest and member."""
+    violations, documents = [], {}
+    member_client = Client()
+
+    guest = browser.new_context(bypass_csp=True)
+    guest_client = Client()
+    for name, url in guest_pages(site).items():
+        page = guest.new_page()
+        page.goto(f"{live_server.url}{url}")
+        violations += [f"{name}: {line}" for line in axe_violations(page)]
+        documents[name] = guest_client.get(url).content.decode()
+        page.close()
+    guest.close()
+
+    member = signed_in_context(browser, live_server, member_client, site["member"])
+    for name, url in member_pages(site).items():
+        page = member.new_page()
+        page.goto(f"{live_server.url}{url}")
+        violations += [f"{name}: {line}" for line in axe_violations(page)]
+        documents[name] = member_client.get(url).content.decode()
+        page.close()
+
+    # A preview, as the member sees it after pressing "Preview".
+    reply_url = reverse("forum:thread_reply", kwargs={"pk": site["thread"].pk})
+    page = member.new_page()
+    page.goto(f"{live_server.url}{reply_url}")
+    page.locator("#id_body").fill("**Preview** me")
+    page.get_by_role("button", name="Preview").click()
+    violations += [f"preview: {line}" for line in axe_violations(page)]
+    documents["preview"] = member_client.post(
+        reply_url, {"body": "**Preview** me", "preview": "1"}
+    ).content.decode()
+    member.close()
+
+    errors = html_errors(documents, tmp_path)
+    assert violations == [], "\n".join(violations)
+    assert errors == [], "\n".join(errors)
