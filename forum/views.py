@@ -175,12 +175,12 @@ def post_location(post: Post) -> str:
     return f"{url}#post-{post.pk}"
 
 
-def render_form_page(request, template, context, *, status=200):
+def render_form_page(request, template, context):
     """Render a posting page; with "Preview" pressed, show the rendered body too."""
     form = context["form"]
     if "preview" in request.POST and form.is_valid():
         context["preview_html"] = render_markdown(form.cleaned_data["body"])
-    return render(request, template, context, status=status)
+    return render(request, template, context)
 
 
 def refuse(request, template, context, message, *, status):
