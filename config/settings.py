@@ -304,3 +304,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# Approval queue (0 = off): hold the first N posts of every account, and posts
+# with more than M links from accounts younger than a day, for a moderator.
+APPROVAL_FIRST_POSTS = env_int("APPROVAL_FIRST_POSTS", 0)
+APPROVAL_MAX_LINKS = env_int("APPROVAL_MAX_LINKS", 0)
