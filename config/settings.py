@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.site",
+                "forum.context_processors.moderation",
             ],
         },
     },

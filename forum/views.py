@@ -137,7 +137,9 @@ def thread_detail(request, pk, slug=None):
         post.thread = thread  # known already; spares a query per post
         post.can_edit = permissions.can_edit_post(user, post)
         post.show_history = post.edited_at and permissions.can_see_history(user, post)
+        post.can_report = permissions.can_report(user, post)
     can_reply = permissions.can_reply(user, thread)
+    can_moderate = permissions.can_moderate(user, thread.category_id)
     return render(
         request,
         "forum/thread_detail.html",
@@ -154,8 +156,19 @@ def thread_detail(request, pk, slug=None):
             "can_reply": can_reply,
             "reply_form": ReplyForm() if can_reply else None,
             "has_verified_email": permissions.has_verified_email(user),
+            "can_moderate": can_moderate,
+            "is_administrator": permissions.is_administrator(user),
+            "thread_operations": thread_operations(thread) if can_moderate else [],
         },
     )
+
+
+def thread_operations(thread: Thread) -> list[tuple[str, str]]:
+    """The one-click thread tools (pin, lock) in their current direction."""
+    return [
+        ("unpin", "Unpin") if thread.is_pinned else ("pin", "Pin"),
+        ("unlock", "Unlock") if thread.is_locked else ("lock", "Lock"),
+    ]
 
 
 @require_safe
