@@ -291,3 +291,27 @@ def test_report_changelist_query_count_is_constant(
 
 
 REPORT_CHANGELIST_QUERIES = 4
+
+
+def test_renaming_in_the_change_form_goes_through_the_action(admin_client):
+    """A new title in the admin gets its slug and a log entry."""
+    fill(1)
+    thread = Thread.objects.get()
+    url = reverse("admin:forum_thread_change", args=[thread.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    data.update(title="Renamed in the admin")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    thread.refresh_from_db()
+    assert (thread.title, thread.slug) == (
+        "Renamed in the admin",
+        "renamed-in-the-admin",
+    )
+    assert ModerationLogEntry.objects.get().action == "thread.rename"
