@@ -1,9 +1,27 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from datetime import datetime, time
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from forum import actions
 from forum.markup import render_markdown
 
 from .models import User
+
+
+class SuspensionActionForm(ActionForm):
+    """The action bar of the member list: a reason and, to suspend, an end date."""
+
+    reason = forms.CharField(required=False, max_length=500, label="Reason")
+    until = forms.DateField(
+        required=False,
+        label="Suspend until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 @admin.register(User)
@@ -16,15 +34,85 @@ class UserAdmin(DjangoUserAdmin):
         "date_joined",
         "is_staff",
         "is_active",
+        "suspended_until",
     ]
     search_fields = ["username", "email", "display_name"]
-    readonly_fields = ["post_count", "last_login", "date_joined"]
+    readonly_fields = [
+        "post_count",
+        "last_login",
+        "date_joined",
+        "suspended_at",
+        "suspended_until",
+        "suspension_reason",
+    ]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         ("Forum profile", {"fields": ["display_name", "bio", "post_count"]}),
+        (
+            "Suspension (use the actions of the member list)",
+            {"fields": ["suspended_at", "suspended_until", "suspension_reason"]},
+        ),
     ]
+    action_form = SuspensionActionForm
+    actions = ["suspend_members", "ban_members", "lift_suspensions"]
 
     def save_model(self, request, obj, form, change):
         if "bio" in form.changed_data:
             obj.bio_html = render_markdown(obj.bio) if obj.bio else ""
         super().save_model(request, obj, form, change)
+
+    def _each(self, request, queryset, call, done):
+        changed = 0
+        for member in queryset:
+            try:
+                call(member)
+            except (PermissionDenied, ValidationError) as error:
+                message = getattr(error, "message", None) or "; ".join(error.messages)
+                self.message_user(request, f"{member}: {message}", messages.ERROR)
+            else:
+                changed += 1
+        if changed:
+            self.message_user(request, f"{changed} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Suspend selected members until the date given")
+    def suspend_members(self, request, queryset):
+        form = SuspensionActionForm(request.POST)
+        form.fields["action"].choices = [(request.POST.get("action"), "")]
+        until = form.cleaned_data.get("until") if form.is_valid() else None
+        if until is None:
+            self.message_user(request, "Give the date the suspension ends.", "error")
+            return
+        until_at = timezone.make_aware(datetime.combine(until, time.min))
+        reason = form.cleaned_data["reason"]
+        self._each(
+            request,
+            queryset,
+            lambda member: actions.suspend_user(
+                member=member, actor=request.user, until=until_at, reason=reason
+            ),
+            "member(s) suspended",
+        )
+
+    @admin.action(description="Ban selected members for good")
+    def ban_members(self, request, queryset):
+        reason = request.POST.get("reason", "")[:500]
+        self._each(
+            request,
+            queryset,
+            lambda member: actions.suspend_user(
+                member=member, actor=request.user, until=None, reason=reason
+            ),
+            "member(s) banned",
+        )
+
+    @admin.action(description="Lift the suspension of selected members")
+    def lift_suspensions(self, request, queryset):
+        reason = request.POST.get("reason", "")[:500]
+        self._each(
+            request,
+            queryset,
+            lambda member: actions.lift_suspension(
+                member=member, actor=request.user, reason=reason
+            ),
+            "suspension(s) lifted",
+        )

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -18,6 +19,11 @@ class User(AbstractUser):
     # accounts:avatar view.
     avatar = models.ImageField(upload_to="avatars/", blank=True, editable=False)
     post_count = models.PositiveIntegerField(default=0, editable=False)
+    # A suspension: set by forum.actions.suspend_user, cleared by
+    # lift_suspension. No end date is a permanent ban.
+    suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    suspended_until = models.DateTimeField(null=True, blank=True, editable=False)
+    suspension_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -49,3 +55,15 @@ class User(AbstractUser):
         if len(words) >= 2:
             return (words[0][0] + words[1][0]).upper()
         return (words[0] if words else self.username)[:2].upper()
+
+    @property
+    def is_suspended(self) -> bool:
+        """Suspended now: banned for good, or until a time still to come."""
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > timezone.now()
+
+    @property
+    def is_banned(self) -> bool:
+        """Suspended with no end date."""
+        return self.suspended_at is not None and self.suspended_until is None

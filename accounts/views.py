@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from forum import permissions
 from forum.models import Post
 
 from .actions import update_profile
@@ -31,6 +32,7 @@ def profile(request, username):
             "member": member,
             "latest_posts": latest_posts,
             "posts_per_page": settings.POSTS_PER_PAGE,
+            "can_suspend": permissions.can_suspend(request.user, member),
         },
     )
 

@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.site",
+                "forum.context_processors.moderation",
             ],
         },
     },
@@ -304,3 +305,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# Approval queue (0 = off): hold the first N posts of every account, and posts
+# with more than M links from accounts younger than a day, for a moderator.
+APPROVAL_FIRST_POSTS = env_int("APPROVAL_FIRST_POSTS", 0)
+APPROVAL_MAX_LINKS = env_int("APPROVAL_MAX_LINKS", 0)

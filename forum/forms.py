@@ -1,10 +1,12 @@
 """Forms validate input only; the actions in `forum.actions` write."""
 
 import re
+from datetime import datetime, time
 
 from django import forms
+from django.utils import timezone
 
-from .models import Category
+from .models import Category, Report
 
 # C0 control characters except tab, line feed and carriage return, DEL, and the
 # C1 range: invisible, and NUL breaks PostgreSQL text columns.
@@ -71,3 +73,163 @@ class PostEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not with_title:
             del self.fields["title"]
+
+
+# Moderation forms: they validate input; `forum.actions` checks rights and writes.
+
+REASON_MAX_LENGTH = 500
+
+
+class ReasonForm(forms.Form):
+    """The confirmation step of a moderation action, with an optional reason."""
+
+    reason = TextField(
+        label="Reason (optional)",
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Kept in the moderation log.",
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": REASON_MAX_LENGTH}),
+    )
+
+
+class ThreadRenameForm(ReasonForm):
+    title = TitleField(label="New title")
+    field_order = ["title", "reason"]
+
+
+class ThreadMoveForm(ReasonForm):
+    """Move to one of the categories the moderator moderates."""
+
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), empty_label="Choose a category"
+    )
+    field_order = ["category", "reason"]
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+
+
+THREAD_NUMBER = re.compile(r"/t/([0-9]{1,18})(?:/|$)")
+
+
+class ThreadMergeForm(ReasonForm):
+    """Merge into another thread, named by its number or its address."""
+
+    into = TextField(
+        label="Merge into thread",
+        max_length=500,
+        help_text="The other thread's address, or its number (the digits after /t/).",
+    )
+    field_order = ["into", "reason"]
+
+    def __init__(self, *args, thread, threads, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thread, self.threads = thread, threads
+
+    def clean_into(self):
+        value = self.cleaned_data["into"]
+        match = THREAD_NUMBER.search(value)
+        number = match.group(1) if match else value
+        if not (number.isascii() and number.isdigit() and len(number) <= 18):
+            raise forms.ValidationError("Give a thread number or a thread address.")
+        if int(number) == self.thread.pk:
+            raise forms.ValidationError("A thread cannot be merged into itself.")
+        into = self.threads.filter(pk=int(number)).first()
+        if into is None:
+            raise forms.ValidationError("There is no such thread that you moderate.")
+        return into
+
+
+class PostChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, post):
+        excerpt = " ".join(post.body_source.split())[:80]
+        return f"#{post.position} by {post.author.name}: {excerpt}"
+
+
+class ThreadSplitForm(ReasonForm):
+    """Split chosen posts (of one page of the thread) into a new thread."""
+
+    posts = PostChoiceField(
+        queryset=None,
+        label="Posts to move",
+        error_messages={"required": "Choose at least one post to split off."},
+    )
+    title = TitleField(label="Title of the new thread")
+    category = forms.ModelChoiceField(queryset=Category.objects.none())
+    field_order = ["posts", "title", "category", "reason"]
+
+    def __init__(self, *args, posts, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["posts"].queryset = posts
+        self.fields["category"].queryset = categories
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="What is wrong with this post?",
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    text = TextField(
+        label="Anything the moderators should know (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+    )
+
+
+class ReportCloseForm(forms.Form):
+    note = TextField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        help_text="Kept with the report and in the moderation log.",
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
+
+class SuspendForm(ReasonForm):
+    """Suspend until a date (at midnight, site time), or ban for good."""
+
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[("suspend", "Suspend until the date below"), ("ban", "Ban for good")],
+        widget=forms.RadioSelect,
+        initial="suspend",
+    )
+    until = forms.DateField(
+        label="Suspended until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = ["kind", "until", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") != "suspend":
+            cleaned["until_at"] = None
+            return cleaned
+        until = cleaned.get("until")
+        if until is None:
+            self.add_error("until", "Give the date the suspension ends.")
+            return cleaned
+        until_at = timezone.make_aware(datetime.combine(until, time.min))
+        if until_at <= timezone.now():
+            self.add_error("until", "The end of a suspension must be in the future.")
+        cleaned["until_at"] = until_at
+        return cleaned
+
+
+class ModerationLogFilterForm(forms.Form):
+    """The log page's filters (a GET form)."""
+
+    action = forms.ChoiceField(label="Action", required=False)
+    moderator = TextField(label="Moderator (username)", required=False, max_length=150)
+    member = TextField(label="Member (username)", required=False, max_length=150)
+
+    def __init__(self, *args, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any"), *((a, a) for a in actions)]

@@ -25,6 +25,11 @@ class Category(models.Model):
     last_post = models.ForeignKey(
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Category moderators moderate this category only (not its subcategories);
+    # global moderators (the "Global moderators" group) and staff moderate all.
+    moderators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="moderated_categories"
+    )
 
     objects = CategoryQuerySet.as_manager()
 
@@ -62,6 +67,8 @@ class Thread(models.Model):
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
+    # False while the opening post waits in the approval queue.
+    is_approved = models.BooleanField(default=True)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -115,6 +122,11 @@ class Post(models.Model):
     )
     hidden_reason = models.CharField(max_length=500, blank=True)
     is_recommended = models.BooleanField(default=False)
+    # False while the post waits in the approval queue: seen by its author and
+    # moderators only, and left out of every counter.
+    is_approved = models.BooleanField(default=True)
+    # The address the post was sent from, for moderators (REMOTE_ADDR).
+    ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -134,6 +146,12 @@ class Post(models.Model):
                 fields=["thread", "position"],
                 condition=models.Q(is_recommended=True),
                 name="post_recommended",
+            ),
+            # The approval queue: only the few posts waiting are indexed.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(is_approved=False),
+                name="post_awaiting_approval",
             ),
         ]
 
@@ -166,3 +184,110 @@ class PostRevision(models.Model):
 
     def __str__(self):
         return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Report(models.Model):
+    """A member's report of a post to the moderators.
+
+    One open report per member and post; moderators close it as resolved (the
+    post was dealt with) or dismissed (nothing to do), with a note.
+    """
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Abusive or harassing"
+        OFF_TOPIC = "off_topic", "Off topic"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.CharField(max_length=20, choices=Reason)
+    text = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "reporter"],
+                condition=models.Q(status="open"),
+                name="report_one_open_per_member_and_post",
+            ),
+        ]
+        indexes = [
+            # The queue and the header count: open reports, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="open"),
+                name="report_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report {self.pk} on post {self.post_id}"
+
+
+class ModerationLogEntry(models.Model):
+    """One moderation action: who did what to which target, why, and when.
+
+    Written by `forum.actions` in the same transaction as the change. The
+    target is kept as links (which may be emptied when the target is deleted)
+    and as `target_repr`, a description frozen at the time of the action.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(max_length=40)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    target_repr = models.CharField(max_length=300)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "moderation log entries"
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="modlog_latest"),
+            models.Index(fields=["action", "-created_at"], name="modlog_action"),
+            models.Index(fields=["actor", "-created_at"], name="modlog_actor"),
+            models.Index(
+                fields=["target_user", "-created_at"], name="modlog_target_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.target_repr}"

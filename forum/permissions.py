@@ -1,7 +1,12 @@
 """Every permission decision, in one place: views, templates and actions ask here.
 
-Functions return bool. The only query any of them makes is the e-mail check,
-once per user object (the answer is kept on it).
+Roles: administrators are staff (or superusers) and may do everything; global
+moderators (members of the "Global moderators" group) moderate every category;
+category moderators (`Category.moderators`) moderate their own categories only.
+
+Functions return bool. They make at most two queries per user object, each
+answered once and kept on it: the e-mail check and the moderator scope. Guests
+never query.
 """
 
 from __future__ import annotations
@@ -9,16 +14,85 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.db.models import BigIntegerField, Value
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-    from .models import Post, Thread
+    from .models import Category, Post, Thread
+
+GLOBAL_MODERATORS_GROUP = "Global moderators"
 
 
-def can_see_hidden(user: User) -> bool:
-    """Staff see hidden threads and posts, marked as such."""
-    return bool(user.is_authenticated and user.is_staff)
+class _Everything:
+    """The scope of administrators and global moderators: every category."""
+
+    def __contains__(self, category_id) -> bool:
+        return True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+EVERY_CATEGORY = _Everything()
+
+
+def is_administrator(user: User) -> bool:
+    """Staff and superusers: everything, plus the Django admin."""
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def moderator_scope(user: User) -> frozenset[int] | _Everything:
+    """The ids of the categories the user moderates, or EVERY_CATEGORY.
+
+    Asked once per user object (the answer is kept on it, like the e-mail
+    check), so a page checks any number of posts with one query at most.
+    Guests, suspended and inactive members moderate nothing, with no query.
+    """
+    if not (user.is_authenticated and user.is_active) or user.is_suspended:
+        return frozenset()
+    if is_administrator(user):
+        return EVERY_CATEGORY
+    if not hasattr(user, "_moderator_scope"):
+        from .models import Category
+
+        # One query: the moderated category ids, plus 0 (no category has id 0)
+        # when the member is in the global moderators' group.
+        rows = Category.moderators.through.objects.filter(user=user).values_list(
+            "category_id"
+        )
+        in_group = (
+            Group.objects.filter(name=GLOBAL_MODERATORS_GROUP, user=user)
+            .annotate(category_id=Value(0, output_field=BigIntegerField()))
+            .values_list("category_id")
+        )
+        rows = rows.union(in_group, all=True)
+        ids = frozenset(category_id for (category_id,) in rows)
+        user._moderator_scope = EVERY_CATEGORY if 0 in ids else ids
+    return user._moderator_scope
+
+
+def is_global_moderator(user: User) -> bool:
+    """Administrators and members of the global moderators' group."""
+    return moderator_scope(user) is EVERY_CATEGORY
+
+
+def can_moderate(user: User, category: Category | int) -> bool:
+    """Whether the user moderates this category (a Category or its id)."""
+    category_id = category if isinstance(category, int) else category.pk
+    return category_id in moderator_scope(user)
+
+
+def can_moderate_any(user: User) -> bool:
+    """Moderators of at least one category: the queues and the log are theirs."""
+    return bool(moderator_scope(user))
+
+
+def can_see_hidden(user: User, category: Category | int) -> bool:
+    """Moderators see hidden and waiting threads and posts of their categories."""
+    return can_moderate(user, category)
 
 
 def has_verified_email(user: User) -> bool:
@@ -33,22 +107,34 @@ def has_verified_email(user: User) -> bool:
 
 
 def can_post(user: User) -> bool:
-    """Active members with a confirmed e-mail address may write."""
-    return bool(user.is_authenticated and user.is_active and has_verified_email(user))
+    """Active, unsuspended members with a confirmed e-mail address may write."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and not user.is_suspended
+        and has_verified_email(user)
+    )
 
 
 def can_reply(user: User, thread: Thread) -> bool:
-    """Locked and hidden threads take replies from staff only."""
+    """Locked, hidden and waiting threads take replies from their moderators only."""
     if not can_post(user):
         return False
-    return user.is_staff or not (thread.is_locked or thread.is_hidden)
+    if can_moderate(user, thread.category_id):
+        return True
+    if thread.is_hidden:
+        return False
+    if not thread.is_approved:
+        return thread.author_id == user.pk
+    return not thread.is_locked
 
 
 def can_edit_post(user: User, post: Post) -> bool:
-    """Authors edit their own posts while the thread is open; staff edit any."""
+    """Authors edit their own posts while the thread is open; moderators edit
+    any post of their categories."""
     if not can_post(user):
         return False
-    if user.is_staff:
+    if can_moderate(user, post.thread.category_id):
         return True
     return post.author_id == user.pk and not (
         post.is_hidden or post.thread.is_locked or post.thread.is_hidden
@@ -56,5 +142,43 @@ def can_edit_post(user: User, post: Post) -> bool:
 
 
 def can_see_history(user: User, post: Post) -> bool:
-    """A post's earlier versions are for its author and staff."""
-    return bool(user.is_authenticated and (user.is_staff or post.author_id == user.pk))
+    """A post's earlier versions are for its author and its moderators."""
+    return bool(
+        user.is_authenticated
+        and (post.author_id == user.pk or can_moderate(user, post.thread.category_id))
+    )
+
+
+def can_see_ip_address(user: User, post: Post) -> bool:
+    """The address a post came from is for its moderators."""
+    return can_moderate(user, post.thread.category_id)
+
+
+def can_delete_post(user: User, post: Post) -> bool:
+    """Deleting for good is for administrators; moderators hide."""
+    return is_administrator(user) and not user.is_suspended
+
+
+def can_report(user: User, post: Post) -> bool:
+    """Members who may write report other members' posts."""
+    return can_post(user) and post.author_id != user.pk
+
+
+def can_suspend(user: User, member: User) -> bool:
+    """Global moderators and administrators suspend members, never themselves
+    nor an administrator. Category moderators do not: a suspension is site-wide.
+    """
+    return (
+        is_global_moderator(user)
+        and member.pk != user.pk
+        and not is_administrator(member)
+    )
+
+
+def suspension_message(user: User) -> str:
+    """Why a suspended member cannot write, with the reason and the end date."""
+    reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
+    if user.suspended_until is None:
+        return f"Your account is banned.{reason}"
+    until = timezone.localtime(user.suspended_until).strftime("%Y-%m-%d %H:%M %Z")
+    return f"Your account is suspended until {until}.{reason}"

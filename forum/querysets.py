@@ -1,8 +1,9 @@
 """Named reads. Each page is one chain of these, so its query count is fixed."""
 
 from django.db import models
+from django.db.models import Q
 
-from .permissions import can_see_hidden
+from .permissions import EVERY_CATEGORY, moderator_scope
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -13,10 +14,21 @@ class CategoryQuerySet(models.QuerySet):
 
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Threads the user may read: hidden ones only for staff."""
-        if can_see_hidden(user):
+        """Threads the user may read.
+
+        Everyone: threads neither hidden nor waiting for approval. Their author
+        also sees a waiting thread; moderators see everything in their
+        categories (guests cost no query).
+        """
+        public = Q(is_hidden=False, is_approved=True)
+        if not user.is_authenticated:
+            return self.filter(public)
+        scope = moderator_scope(user)
+        if scope is EVERY_CATEGORY:
             return self
-        return self.filter(is_hidden=False)
+        return self.filter(
+            public | Q(is_hidden=False, author=user) | Q(category_id__in=scope)
+        )
 
     def for_category(self, category):
         return self.filter(category=category)
@@ -32,10 +44,33 @@ class ThreadQuerySet(models.QuerySet):
 
 class PostQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Posts the user may read: hidden posts and threads only for staff."""
-        if can_see_hidden(user):
+        """Posts the user may read.
+
+        Everyone: approved, unhidden posts of approved, unhidden threads. Their
+        author also sees own hidden or waiting posts (with a marker) in threads
+        not hidden; moderators see everything in their categories. Other
+        members never see a hidden post, not even a placeholder.
+        """
+        public = Q(
+            is_hidden=False,
+            is_approved=True,
+            thread__is_hidden=False,
+            thread__is_approved=True,
+        )
+        if not user.is_authenticated:
+            return self.filter(public)
+        scope = moderator_scope(user)
+        if scope is EVERY_CATEGORY:
             return self
-        return self.filter(is_hidden=False, thread__is_hidden=False)
+        return self.filter(
+            public
+            | Q(author=user, thread__is_hidden=False)
+            | Q(thread__category_id__in=scope)
+        )
+
+    def visible(self):
+        """Posts that count: approved and not hidden (whatever their thread)."""
+        return self.filter(is_hidden=False, is_approved=True)
 
     def on_page(self, thread, page: int, per_page: int):
         """Posts of one thread page, picked by position range on the unique index.
@@ -48,10 +83,22 @@ class PostQuerySet(models.QuerySet):
         ).order_by("position")
 
     def recommended_in(self, thread):
-        return self.filter(thread=thread, is_recommended=True).order_by("position")
+        return self.filter(
+            thread=thread, is_recommended=True, is_hidden=False, is_approved=True
+        ).order_by("position")
 
     def by_author(self, author):
         return self.filter(author=author).order_by("-created_at")
+
+    def awaiting_approval(self):
+        """Posts in the approval queue, oldest first."""
+        return self.filter(is_approved=False).order_by("created_at", "pk")
+
+    def in_categories(self, scope):
+        """Posts of the given category ids (or EVERY_CATEGORY)."""
+        if scope is EVERY_CATEGORY:
+            return self
+        return self.filter(thread__category_id__in=scope)
 
     def with_author(self):
         return self.select_related("author")

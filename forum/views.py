@@ -137,7 +137,9 @@ def thread_detail(request, pk, slug=None):
         post.thread = thread  # known already; spares a query per post
         post.can_edit = permissions.can_edit_post(user, post)
         post.show_history = post.edited_at and permissions.can_see_history(user, post)
+        post.can_report = permissions.can_report(user, post)
     can_reply = permissions.can_reply(user, thread)
+    can_moderate = permissions.can_moderate(user, thread.category_id)
     return render(
         request,
         "forum/thread_detail.html",
@@ -154,8 +156,19 @@ def thread_detail(request, pk, slug=None):
             "can_reply": can_reply,
             "reply_form": ReplyForm() if can_reply else None,
             "has_verified_email": permissions.has_verified_email(user),
+            "can_moderate": can_moderate,
+            "is_administrator": permissions.is_administrator(user),
+            "thread_operations": thread_operations(thread) if can_moderate else [],
         },
     )
+
+
+def thread_operations(thread: Thread) -> list[tuple[str, str]]:
+    """The one-click thread tools (pin, lock) in their current direction."""
+    return [
+        ("unpin", "Unpin") if thread.is_pinned else ("pin", "Pin"),
+        ("unlock", "Unlock") if thread.is_locked else ("lock", "Lock"),
+    ]
 
 
 @require_safe
@@ -239,9 +252,30 @@ def thread_reply(request, pk):
     if not throttle.allow_post(request.user):
         return refuse(request, template, context, RATE_LIMIT_MESSAGE, status=429)
     post = actions.create_reply(
-        thread=thread, author=request.user, body=form.cleaned_data["body"]
+        thread=thread,
+        author=request.user,
+        body=form.cleaned_data["body"],
+        ip_address=client_ip(request),
     )
+    if not post.is_approved:
+        messages.info(request, AWAITING_APPROVAL_MESSAGE)
     return redirect(post_location(post))
+
+
+AWAITING_APPROVAL_MESSAGE = (
+    "Your post is awaiting approval: a moderator will look at it soon. "
+    "Until then only you can see it."
+)
+
+
+def client_ip(request) -> str | None:
+    """The address a request came from, as the server saw it.
+
+    REMOTE_ADDR only: X-Forwarded-For is whatever the client says unless a
+    trusted proxy rewrites it, so a reverse proxy must set REMOTE_ADDR itself
+    (gunicorn's --forwarded-allow-ips, or the proxy protocol).
+    """
+    return request.META.get("REMOTE_ADDR") or None
 
 
 RATE_LIMIT_MESSAGE = (
@@ -252,6 +286,8 @@ RATE_LIMIT_MESSAGE = (
 
 def reply_refusal(user, thread) -> str:
     """Why this member cannot reply, in words for the page."""
+    if user.is_suspended:
+        return permissions.suspension_message(user)
     if not permissions.has_verified_email(user):
         return "Confirm your e-mail address before posting."
     if thread is not None and thread.is_locked:
@@ -285,7 +321,10 @@ def thread_create(request):
         author=request.user,
         title=form.cleaned_data["title"],
         body=form.cleaned_data["body"],
+        ip_address=client_ip(request),
     )
+    if not thread.is_approved:
+        messages.info(request, AWAITING_APPROVAL_MESSAGE)
     return redirect(thread.get_absolute_url())
 
 
@@ -300,6 +339,8 @@ def post_edit(request, pk):
         pk=pk,
     )
     if not permissions.can_edit_post(request.user, post):
+        if request.user.is_suspended:
+            raise PermissionDenied(permissions.suspension_message(request.user))
         raise PermissionDenied("You cannot edit this post.")
     with_title = post.position == 1
     if request.method == "GET":
@@ -332,7 +373,7 @@ def post_history(request, pk):
         pk=pk,
     )
     if not permissions.can_see_history(request.user, post):
-        raise PermissionDenied("Only the author and staff see a post's history.")
+        raise PermissionDenied("Only the author and moderators see a post's history.")
     return render(
         request,
         "forum/post_history.html",

@@ -1,7 +1,7 @@
 import pytest
 
 from forum import actions
-from tests.factories import CategoryFactory, UserFactory
+from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +53,17 @@ def make_thread(category, user):
         return thread
 
     return make
+
+
+@pytest.fixture
+def moderator(category):
+    """A moderator of `category` only."""
+    member = UserFactory(username="catmod")
+    category.moderators.add(member)
+    return member
+
+
+@pytest.fixture
+def global_moderator(db):
+    """A member of the "Global moderators" group."""
+    return GlobalModeratorFactory(username="globalmod")

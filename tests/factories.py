@@ -1,8 +1,10 @@
 import factory
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 
 from accounts.models import User
 from forum.models import Category
+from forum.permissions import GLOBAL_MODERATORS_GROUP
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -37,3 +39,13 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
     description = "A place to talk."
     position = factory.Sequence(lambda n: n)
+
+
+class GlobalModeratorFactory(UserFactory):
+    """A member of the "Global moderators" group: moderates every category."""
+
+    @factory.post_generation
+    def global_moderator(obj, create, extracted, **kwargs):
+        if create:
+            group, _ = Group.objects.get_or_create(name=GLOBAL_MODERATORS_GROUP)
+            obj.groups.add(group)

@@ -6,13 +6,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum import actions
-from forum.models import Category, Post, Thread
+from forum.models import Category, ModerationLogEntry, Post, Thread
 from tests.factories import CategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 # Queries of a changelist page for a superuser, whatever the number of rows.
-THREAD_CHANGELIST_QUERIES = 7
+# The thread list also loads the categories of its "move to" action field.
+THREAD_CHANGELIST_QUERIES = 8
 POST_CHANGELIST_QUERIES = 4
 
 
@@ -155,3 +156,162 @@ def test_admin_changelists_do_not_count_every_row(admin_client):
             admin_client.get(reverse(url), {"is_hidden__exact": "0"})
         counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
         assert len(counts) == 1, counts
+
+
+# Moderation through the admin: the same actions, so the same log and counters.
+
+
+def admin_action(admin_client, model, action, objects, **extra):
+    return admin_client.post(
+        reverse(f"admin:{model}_changelist"),
+        {
+            "action": action,
+            "_selected_action": [obj.pk for obj in objects],
+            "index": 0,
+            **extra,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "logged"),
+    [
+        ("thread_lock", "is_locked", "thread.lock"),
+        ("thread_pin", "is_pinned", "thread.pin"),
+        ("thread_hide", "is_hidden", "thread.hide"),
+    ],
+)
+def test_admin_thread_actions_write_the_log(admin_client, action, field, logged):
+    """Each selected thread changes through the action, with one entry each."""
+    fill(2)
+    threads = list(Thread.objects.all())
+
+    response = admin_action(
+        admin_client, "forum_thread", action, threads, reason="Admin"
+    )
+
+    assert response.status_code == 302
+    assert all(getattr(t, field) for t in Thread.objects.all())
+    entries = ModerationLogEntry.objects.filter(action=logged, reason="Admin")
+    assert entries.count() == 2
+
+
+def test_admin_hiding_threads_recounts_their_categories(admin_client):
+    """The category counters leave the hidden threads out."""
+    fill(2)
+    admin_action(admin_client, "forum_thread", "thread_hide", Thread.objects.all())
+    assert (
+        list(Category.objects.values_list("thread_count", "post_count"))
+        == [(0, 0)] * Category.objects.count()
+    )
+
+
+def test_admin_moves_threads_to_the_chosen_category(admin_client):
+    """The move action takes its category from the action bar."""
+    fill(1)
+    target = CategoryFactory()
+    thread = Thread.objects.get()
+
+    admin_action(
+        admin_client, "forum_thread", "move_threads", [thread], category=target.pk
+    )
+
+    assert Thread.objects.get().category == target
+    target.refresh_from_db()
+    assert (target.thread_count, target.post_count) == (1, 2)
+    assert ModerationLogEntry.objects.get().action == "thread.move"
+
+
+def test_admin_move_without_a_category_changes_nothing(admin_client):
+    """No category chosen: a message, nothing moved or logged."""
+    fill(1)
+    admin_action(admin_client, "forum_thread", "move_threads", Thread.objects.all())
+    assert not ModerationLogEntry.objects.exists()
+
+
+def test_admin_hides_and_restores_posts(admin_client):
+    """Hide and restore from the post list move the thread's counters."""
+    fill(1)
+    post = Post.objects.get(position=2)
+    admin_action(admin_client, "forum_post", "hide_posts", [post])
+    assert Thread.objects.get().post_count == 1
+    admin_action(admin_client, "forum_post", "restore_posts", [post])
+    assert Thread.objects.get().post_count == 2
+    assert list(
+        ModerationLogEntry.objects.order_by("pk").values_list("action", flat=True)
+    ) == ["post.hide", "post.restore"]
+
+
+def test_admin_resolves_reports(admin_client):
+    """Resolving from the report list closes them and writes the log."""
+    fill(1)
+    report = actions.create_report(
+        post=Post.objects.get(position=2), reporter=UserFactory(), reason="spam"
+    )
+    admin_action(
+        admin_client, "forum_report", "resolve_reports", [report], reason="Done"
+    )
+    report.refresh_from_db()
+    assert (report.status, report.note) == ("resolved", "Done")
+    assert ModerationLogEntry.objects.get().action == "report.resolve"
+
+
+def test_moderation_flags_are_read_only_in_the_change_form(admin_client):
+    """Saving a thread cannot flip is_hidden behind the counters' back."""
+    fill(1)
+    thread = Thread.objects.get()
+    url = reverse("admin:forum_thread_change", args=[thread.pk])
+    form = admin_client.get(url).context["adminform"].form
+    assert "is_hidden" not in form.fields
+    assert "is_locked" not in form.fields
+
+
+@pytest.mark.parametrize("model", ["forum.report", "forum.moderationlogentry"])
+def test_report_and_log_changelists_work(admin_client, model):
+    """The new lists open."""
+    fill(1)
+    post = Post.objects.get(position=2)
+    actions.create_report(post=post, reporter=UserFactory(), reason="spam")
+    actions.hide_post(post=post, actor=UserFactory(is_staff=True))
+    response = admin_client.get(reverse(f"admin:{model.replace('.', '_')}_changelist"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("total", [2, 15])
+def test_report_changelist_query_count_is_constant(
+    admin_client, django_assert_num_queries, total
+):
+    """The report list runs the same queries whatever its length."""
+    fill(total)
+    reporter = UserFactory()
+    for post in Post.objects.filter(position=2):
+        actions.create_report(post=post, reporter=reporter, reason="spam")
+    with django_assert_num_queries(REPORT_CHANGELIST_QUERIES):
+        admin_client.get(reverse("admin:forum_report_changelist"))
+
+
+REPORT_CHANGELIST_QUERIES = 4
+
+
+def test_renaming_in_the_change_form_goes_through_the_action(admin_client):
+    """A new title in the admin gets its slug and a log entry."""
+    fill(1)
+    thread = Thread.objects.get()
+    url = reverse("admin:forum_thread_change", args=[thread.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    data.update(title="Renamed in the admin")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    thread.refresh_from_db()
+    assert (thread.title, thread.slug) == (
+        "Renamed in the admin",
+        "renamed-in-the-admin",
+    )
+    assert ModerationLogEntry.objects.get().action == "thread.rename"

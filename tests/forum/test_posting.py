@@ -368,8 +368,9 @@ def test_signed_in_thread_page_query_count_is_constant(
         assert client.get(long.get_absolute_url()).status_code == 200
 
 
-# Session, user, thread, posts, recommended posts, e-mail verification.
-SIGNED_IN_THREAD_PAGE_QUERIES = 6
+# Session, user, moderator scope, thread, posts, recommended posts, e-mail
+# verification.
+SIGNED_IN_THREAD_PAGE_QUERIES = 7
 
 
 def test_actions_refuse_unverified_authors(thread):

@@ -1,0 +1,610 @@
+"""Moderation pages: the tools on threads, posts and members, the report and
+approval queues, and the moderation log.
+
+Every change is a POST with CSRF; a GET of the same address shows the
+confirmation page with its form (an optional reason), so nothing needs
+JavaScript. After the change, the browser is redirected (POST/redirect/GET).
+Things the user may not see are 404; things they see but may not moderate 403.
+The actions check the same permissions again.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.models import User
+
+from . import actions, permissions
+from .forms import (
+    ModerationLogFilterForm,
+    ReasonForm,
+    ReportCloseForm,
+    ReportForm,
+    SuspendForm,
+    ThreadMergeForm,
+    ThreadMoveForm,
+    ThreadRenameForm,
+    ThreadSplitForm,
+)
+from .models import Category, ModerationLogEntry, Post, Report, Thread
+from .views import page_links, post_location, requested_page
+
+QUEUE_PAGE_SIZE = 25
+LOG_PAGE_SIZE = 50
+FORM_TEMPLATE = "forum/moderation_form.html"
+
+
+def moderated_thread(request, pk) -> Thread:
+    """The thread, if the user sees it (else 404) and moderates it (else 403)."""
+    thread = get_object_or_404(
+        Thread.objects.visible_to(request.user).select_related(
+            "category__parent", "author"
+        ),
+        pk=pk,
+    )
+    if not permissions.can_moderate(request.user, thread.category_id):
+        raise PermissionDenied("You do not moderate this category.")
+    return thread
+
+
+def moderated_post(request, pk) -> Post:
+    """The post, if the user sees it (else 404) and moderates it (else 403)."""
+    post = get_object_or_404(
+        Post.objects.visible_to(request.user).select_related(
+            "thread__category__parent", "author"
+        ),
+        pk=pk,
+    )
+    if not permissions.can_moderate(request.user, post.thread.category_id):
+        raise PermissionDenied("You do not moderate this category.")
+    return post
+
+
+def form_page(request, context, *, status=200):
+    """The shared page of every moderation form: heading, target, form, buttons."""
+    return render(request, FORM_TEMPLATE, context, status=status)
+
+
+def moderated_categories(user):
+    scope = permissions.moderator_scope(user)
+    categories = Category.objects.order_by("position", "name")
+    if scope is permissions.EVERY_CATEGORY:
+        return categories
+    return categories.filter(pk__in=scope)
+
+
+# Thread tools.
+
+# operation: (action, page heading, button, message)
+THREAD_OPERATIONS = {
+    "pin": (actions.pin_thread, "Pin this thread", "Pin", "The thread is pinned."),
+    "unpin": (actions.unpin_thread, "Unpin this thread", "Unpin", "Unpinned."),
+    "lock": (actions.lock_thread, "Lock this thread", "Lock", "The thread is locked."),
+    "unlock": (actions.unlock_thread, "Unlock this thread", "Unlock", "Unlocked."),
+    "hide": (
+        actions.hide_thread,
+        "Hide this thread",
+        "Hide the thread",
+        "The thread is hidden: only moderators see it.",
+    ),
+    "unhide": (
+        actions.unhide_thread,
+        "Show this thread again",
+        "Show the thread",
+        "The thread is visible again.",
+    ),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_moderate(request, pk, operation):
+    """Pin, unpin, lock, unlock, hide or unhide a thread, after confirmation."""
+    if operation not in THREAD_OPERATIONS:
+        raise Http404("No such operation.")
+    action, heading, button, done = THREAD_OPERATIONS[operation]
+    thread = moderated_thread(request, pk)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        action(thread=thread, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, done)
+        return redirect(thread.get_absolute_url())
+    return form_page(
+        request,
+        {"heading": heading, "button": button, "thread": thread, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_rename(request, pk):
+    """Give a thread a new title."""
+    thread = moderated_thread(request, pk)
+    if request.method == "POST":
+        form = ThreadRenameForm(request.POST)
+    else:
+        form = ThreadRenameForm(initial={"title": thread.title})
+    if request.method == "POST" and form.is_valid():
+        actions.rename_thread(
+            thread=thread,
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, "The thread is renamed.")
+        return redirect(thread.get_absolute_url())
+    context = {"heading": "Rename this thread", "button": "Rename", "thread": thread}
+    return form_page(request, {**context, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_move(request, pk):
+    """Move a thread to another category that the moderator moderates."""
+    thread = moderated_thread(request, pk)
+    categories = moderated_categories(request.user).exclude(pk=thread.category_id)
+    data = request.POST if request.method == "POST" else None
+    form = ThreadMoveForm(data, categories=categories)
+    if request.method == "POST" and form.is_valid():
+        actions.move_thread(
+            thread=thread,
+            actor=request.user,
+            category=form.cleaned_data["category"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, "The thread is moved.")
+        return redirect(thread.get_absolute_url())
+    context = {"heading": "Move this thread", "button": "Move", "thread": thread}
+    return form_page(request, {**context, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_merge(request, pk):
+    """Merge this thread's posts into another thread (this one is then gone)."""
+    thread = moderated_thread(request, pk)
+    threads = Thread.objects.visible_to(request.user).filter(
+        category__in=moderated_categories(request.user)
+    )
+    data = request.POST if request.method == "POST" else None
+    form = ThreadMergeForm(data, thread=thread, threads=threads)
+    if request.method == "POST" and form.is_valid():
+        merged = actions.merge_thread(
+            thread=thread,
+            into=form.cleaned_data["into"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, "The threads are merged.")
+        return redirect(merged.get_absolute_url())
+    context = {
+        "heading": "Merge this thread into another",
+        "intro": "Its posts join the other thread, ordered by time; this thread "
+        "is then deleted. Links to single posts keep working.",
+        "button": "Merge",
+        "thread": thread,
+    }
+    return form_page(request, {**context, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_split(request, pk):
+    """Move chosen posts, from one page of the thread, to a new thread."""
+    thread = moderated_thread(request, pk)
+    page = requested_page(request) or 1
+    if page > thread.page_count:
+        raise Http404("No such page.")
+    posts = (
+        Post.objects.on_page(thread, page, settings.POSTS_PER_PAGE)
+        .exclude(position=1)
+        .with_author()
+    )
+    data = request.POST if request.method == "POST" else None
+    form = ThreadSplitForm(
+        data,
+        posts=posts,
+        categories=moderated_categories(request.user),
+        initial={"category": thread.category_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_thread = actions.split_thread(
+                thread=thread,
+                actor=request.user,
+                post_ids=[post.pk for post in form.cleaned_data["posts"]],
+                title=form.cleaned_data["title"],
+                category=form.cleaned_data["category"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The posts are in their new thread.")
+            return redirect(new_thread.get_absolute_url())
+    context = {
+        "heading": "Split posts into a new thread",
+        "intro": "Choose posts of this page; they move to a new thread, in order.",
+        "button": "Split",
+        "thread": thread,
+        "form": form,
+        "page_links": page_links(
+            current=page,
+            last=thread.page_count,
+            base_url=reverse("forum:thread_split", kwargs={"pk": thread.pk}),
+        ),
+    }
+    return form_page(request, context)
+
+
+# Post tools.
+
+
+def _hide(post, user, reason):
+    return actions.hide_post(post=post, actor=user, reason=reason)
+
+
+def _restore(post, user, reason):
+    return actions.restore_post(post=post, actor=user, reason=reason)
+
+
+def _recommend(post, user, reason):
+    return actions.set_post_recommended(
+        post=post, actor=user, recommended=True, reason=reason
+    )
+
+
+def _unrecommend(post, user, reason):
+    return actions.set_post_recommended(
+        post=post, actor=user, recommended=False, reason=reason
+    )
+
+
+def _delete(post, user, reason):
+    return actions.delete_post(post=post, actor=user, reason=reason)
+
+
+def _approve(post, user, reason):
+    return actions.approve_post(post=post, actor=user, reason=reason)
+
+
+def _reject(post, user, reason):
+    return actions.reject_post(post=post, actor=user, reason=reason)
+
+
+# operation: (call, heading, button, message, where to go afterwards)
+POST_OPERATIONS = {
+    "hide": (_hide, "Hide this post", "Hide", "The post is hidden.", "post"),
+    "restore": (_restore, "Restore this post", "Restore", "Restored.", "post"),
+    "recommend": (
+        _recommend,
+        "Recommend this post",
+        "Recommend",
+        "The post is recommended.",
+        "post",
+    ),
+    "unrecommend": (
+        _unrecommend,
+        "Stop recommending this post",
+        "Stop recommending",
+        "The post is no longer recommended.",
+        "post",
+    ),
+    "delete": (
+        _delete,
+        "Delete this post for good",
+        "Delete for good",
+        "The post is deleted.",
+        "thread",
+    ),
+    "approve": (_approve, "Approve this post", "Approve", "Approved.", "queue"),
+    "reject": (
+        _reject,
+        "Reject this post",
+        "Reject and delete",
+        "The post is rejected.",
+        "queue",
+    ),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_moderate(request, pk, operation):
+    """Hide, restore, recommend, unrecommend, delete, approve or reject a post."""
+    if operation not in POST_OPERATIONS:
+        raise Http404("No such operation.")
+    call, heading, button, done, then = POST_OPERATIONS[operation]
+    post = moderated_post(request, pk)
+    if operation == "delete" and not permissions.can_delete_post(request.user, post):
+        raise PermissionDenied("Only administrators delete posts; hide it instead.")
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(post, request.user, form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            if then == "queue":
+                return redirect("forum:approval_queue")
+            if then == "thread":
+                return redirect(post.thread.get_absolute_url())
+            return redirect(post_location(post))
+    context = {"heading": heading, "button": button, "post": post, "form": form}
+    return form_page(request, {**context, "thread": post.thread})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_report(request, pk):
+    """Report a post to its moderators: a reason and an optional text."""
+    post = get_object_or_404(
+        Post.objects.visible_to(request.user).select_related(
+            "thread__category__parent", "author"
+        ),
+        pk=pk,
+    )
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    context = {
+        "heading": "Report this post",
+        "button": "Send the report",
+        "post": post,
+        "thread": post.thread,
+        "form": form,
+    }
+    if not permissions.can_report(request.user, post):
+        if request.user.is_suspended:
+            message = permissions.suspension_message(request.user)
+        elif post.author_id == request.user.pk:
+            message = "You cannot report your own post."
+        else:
+            message = actions.refusal_message(request.user)
+        form.add_error(None, message)
+        return form_page(request, context, status=403)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.create_report(
+                post=post,
+                reporter=request.user,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Thank you: the moderators will look at it.")
+            return redirect(post_location(post))
+    return form_page(request, context)
+
+
+# Queues and the log.
+
+
+def paginate(request, queryset, per_page):
+    """A page of a queue (404 past the end) and its page links."""
+    page_number = requested_page(request) or 1
+    paginator = Paginator(queryset, per_page)
+    if page_number > max(paginator.num_pages, 1):
+        raise Http404("No such page.")
+    return paginator.page(page_number), paginator
+
+
+def require_moderator(user):
+    if not permissions.can_moderate_any(user):
+        raise PermissionDenied("This page is for moderators.")
+
+
+@login_required
+@require_safe
+def report_queue(request):
+    """Open reports of the categories the user moderates, oldest first."""
+    require_moderator(request.user)
+    reports = (
+        Report.objects.filter(status=Report.Status.OPEN)
+        .select_related("reporter", "post__author", "post__thread__category")
+        .order_by("created_at", "pk")
+    )
+    scope = permissions.moderator_scope(request.user)
+    if scope is not permissions.EVERY_CATEGORY:
+        reports = reports.filter(post__thread__category_id__in=scope)
+    page, paginator = paginate(request, reports, QUEUE_PAGE_SIZE)
+    return render(
+        request,
+        "forum/report_queue.html",
+        {
+            "reports": page.object_list,
+            "page_links": page_links(
+                current=page.number,
+                last=paginator.num_pages,
+                base_url=reverse("forum:report_queue"),
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_close(request, pk, operation):
+    """Resolve or dismiss a report (and the other open reports of its post)."""
+    if operation not in {"resolve", "dismiss"}:
+        raise Http404("No such operation.")
+    report = get_object_or_404(
+        Report.objects.select_related(
+            "reporter", "post__author", "post__thread__category__parent"
+        ),
+        pk=pk,
+        status=Report.Status.OPEN,
+    )
+    if not permissions.can_see_hidden(request.user, report.post.thread.category_id):
+        raise Http404("No such report.")
+    form = ReportCloseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        close = (
+            actions.resolve_report if operation == "resolve" else actions.dismiss_report
+        )
+        close(report=report, actor=request.user, note=form.cleaned_data["note"])
+        messages.success(request, f"Report {operation}d.")
+        return redirect("forum:report_queue")
+    heading = "Resolve this report" if operation == "resolve" else "Dismiss this report"
+    return form_page(
+        request,
+        {
+            "heading": heading,
+            "intro": "Open reports of the same post are closed with it.",
+            "button": operation.capitalize(),
+            "report": report,
+            "post": report.post,
+            "thread": report.post.thread,
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_safe
+def approval_queue(request):
+    """Posts waiting for approval in the categories the user moderates."""
+    require_moderator(request.user)
+    posts = (
+        Post.objects.awaiting_approval()
+        .in_categories(permissions.moderator_scope(request.user))
+        .select_related("author", "thread__category")
+    )
+    page, paginator = paginate(request, posts, QUEUE_PAGE_SIZE)
+    return render(
+        request,
+        "forum/approval_queue.html",
+        {
+            "posts": page.object_list,
+            "page_links": page_links(
+                current=page.number,
+                last=paginator.num_pages,
+                base_url=reverse("forum:approval_queue"),
+            ),
+        },
+    )
+
+
+@login_required
+@require_safe
+def moderation_log(request):
+    """Moderation log entries, newest first, filtered by action and people.
+
+    Category moderators see the entries of their categories; global moderators
+    and administrators see all, member suspensions included.
+    """
+    require_moderator(request.user)
+    form = ModerationLogFilterForm(request.GET or None, actions=actions.LOG_ACTIONS)
+    entries = ModerationLogEntry.objects.select_related(
+        "actor", "target_user", "category", "thread"
+    ).order_by("-created_at", "-pk")
+    scope = permissions.moderator_scope(request.user)
+    if scope is not permissions.EVERY_CATEGORY:
+        entries = entries.filter(category_id__in=scope)
+    if form.is_valid():
+        if form.cleaned_data["action"]:
+            entries = entries.filter(action=form.cleaned_data["action"])
+        if form.cleaned_data["moderator"]:
+            entries = entries.filter(actor__username=form.cleaned_data["moderator"])
+        if form.cleaned_data["member"]:
+            entries = entries.filter(target_user__username=form.cleaned_data["member"])
+    elif form.is_bound:
+        entries = entries.none()
+    page, paginator = paginate(request, entries, LOG_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    base_url = reverse("forum:moderation_log")
+    return render(
+        request,
+        "forum/moderation_log.html",
+        {
+            "form": form,
+            "entries": page.object_list,
+            "page_links": page_links(
+                current=page.number,
+                last=paginator.num_pages,
+                base_url=f"{base_url}?{query.urlencode()}" if query else base_url,
+            ),
+        },
+    )
+
+
+# Members.
+
+
+def suspendable_member(request, pk) -> User:
+    member = get_object_or_404(User, pk=pk, is_active=True)
+    if not permissions.can_suspend(request.user, member):
+        raise PermissionDenied("You cannot suspend this member.")
+    return member
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_suspend(request, pk):
+    """Suspend a member until a date, or ban for good, with a reason."""
+    member = suspendable_member(request, pk)
+    form = SuspendForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        actions.suspend_user(
+            member=member,
+            actor=request.user,
+            until=form.cleaned_data["until_at"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, f"{member.name} is suspended.")
+        return redirect(member.get_absolute_url())
+    context = {"heading": f"Suspend {member.name}", "button": "Suspend"}
+    return form_page(request, {**context, "member": member, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_unsuspend(request, pk):
+    """Lift a member's suspension or ban."""
+    member = suspendable_member(request, pk)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.lift_suspension(
+                member=member, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{member.name} may take part again.")
+            return redirect(member.get_absolute_url())
+    context = {"heading": f"Lift the suspension of {member.name}", "button": "Lift"}
+    return form_page(request, {**context, "member": member, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_hide_posts(request, pk):
+    """Hide every post of a member, and the threads they started (spam runs)."""
+    member = suspendable_member(request, pk)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        hidden = actions.hide_user_posts(
+            member=member, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"{hidden} post(s) hidden.")
+        return redirect(member.get_absolute_url())
+    return form_page(
+        request,
+        {
+            "heading": f"Hide every post of {member.name}",
+            "intro": "Their posts and the threads they started are hidden; "
+            "moderators can still see and restore them.",
+            "button": "Hide all posts",
+            "member": member,
+            "form": form,
+        },
+    )
