@@ -34,7 +34,17 @@ def site(transactional_db):
         )
     Post.objects.filter(thread=thread, position=1).update(is_recommended=True)
     own_post = thread.posts.filter(author=member).first()
-    return {"category": category, "thread": thread, "member": member, "post": own_post}
+    moderator = UserFactory(username="moderator", display_name="Mod", is_staff=True)
+    actions.create_report(post=own_post, reporter=author, reason="spam", text="Ads")
+    actions.lock_thread(thread=thread, actor=moderator, reason="Calm down")
+    actions.unlock_thread(thread=thread, actor=moderator)
+    return {
+        "category": category,
+        "thread": thread,
+        "member": member,
+        "moderator": moderator,
+        "post": own_post,
+    }
 
 
 def guest_pages(site):
@@ -65,6 +75,32 @@ def member_pages(site):
         "account settings": reverse("accounts:profile_settings"),
         "e-mail settings": reverse("account_email"),
         "password change": reverse("account_change_password"),
+        "report post": reverse(
+            "forum:post_report", kwargs={"pk": site["thread"].posts.get(position=2).pk}
+        ),
+    }
+
+
+def moderator_pages(site):
+    thread, post = site["thread"], site["post"]
+    return {
+        "thread (moderator)": thread.get_absolute_url(),
+        "lock confirmation": reverse(
+            "forum:thread_moderate", kwargs={"pk": thread.pk, "operation": "lock"}
+        ),
+        "move thread": reverse("forum:thread_move", kwargs={"pk": thread.pk}),
+        "merge thread": reverse("forum:thread_merge", kwargs={"pk": thread.pk}),
+        "split thread": reverse("forum:thread_split", kwargs={"pk": thread.pk}),
+        "rename thread": reverse("forum:thread_rename", kwargs={"pk": thread.pk}),
+        "hide post": reverse(
+            "forum:post_moderate", kwargs={"pk": post.pk, "operation": "hide"}
+        ),
+        "report queue": reverse("forum:report_queue"),
+        "approval queue": reverse("forum:approval_queue"),
+        "moderation log": reverse("forum:moderation_log"),
+        "suspend member": reverse(
+            "forum:user_suspend", kwargs={"pk": site["member"].pk}
+        ),
     }
 
 
@@ -120,6 +156,18 @@ def test_every_page_type_passes_axe_and_the_html_checker(
         reply_url, {"body": "**Preview** me", "preview": "1"}
     ).content.decode()
     member.close()
+
+    moderator_client = Client()
+    moderator = signed_in_context(
+        browser, live_server, moderator_client, site["moderator"]
+    )
+    for name, url in moderator_pages(site).items():
+        page = moderator.new_page()
+        page.goto(f"{live_server.url}{url}")
+        violations += [f"{name}: {line}" for line in axe_violations(page)]
+        documents[name] = moderator_client.get(url).content.decode()
+        page.close()
+    moderator.close()
 
     errors = html_errors(documents, tmp_path)
     assert violations == [], "\n".join(violations)
