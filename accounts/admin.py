@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from forum.admin import StalesGuestPagesMixin
 from forum.markup import render_markdown
 
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
     list_display = [
         "username",
         "email",

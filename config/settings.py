@@ -171,6 +171,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Guests' pages are served from that cache for up to this long (0: off); every
+# write makes the pages it affects stale at once (forum/cache.py).
+GUEST_PAGE_CACHE_SECONDS = env_int("GUEST_PAGE_CACHE_SECONDS", 300)
+# Sessions: read from the shared cache, written through to the database. Not
+# with the local-memory cache, which other processes could not clear on sign-out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

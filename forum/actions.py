@@ -4,6 +4,9 @@ that moves counters, positions and last-post fields. Actions check
 
 Lock order, always: thread, then category, then user. Two writers that take
 locks in the same order cannot deadlock.
+
+Every action tells `forum.cache` what it changed (the calls run on commit), so
+that guests' cached pages showing it are served fresh at once.
 """
 
 from datetime import timedelta
@@ -16,7 +19,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 
-from . import permissions
+from . import cache, permissions
 from .markup import render_markdown
 from .models import Category, Post, PostRevision, Thread
 
@@ -111,6 +114,8 @@ def _add_post(*, thread: Thread, author: User, body: str, now) -> Post:
         post_count=F("post_count") + 1, last_post=post
     )
     User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
+    cache.thread_changed(thread.pk, thread.category_id)
+    cache.member_posted(author.pk)
     # Keep the caller's objects in step with the rows.
     thread.post_count += 1
     thread.last_position = post.position
@@ -138,6 +143,7 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
             title=title, slug=slug_for_title(title)
         )
         post.thread.title, post.thread.slug = title, slug_for_title(title)
+        cache.thread_changed(post.thread_id, post.thread.category_id)
     if body == current.body_source:
         return post
     PostRevision.objects.create(
@@ -151,4 +157,5 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
     post.body_html = render_markdown(body)
     post.edited_at = now
     post.save(update_fields=["body_source", "body_html", "edited_at"])
+    cache.thread_changed(post.thread_id, post.thread.category_id)
     return post

@@ -1,11 +1,34 @@
 from django.contrib import admin
 
+from . import cache
 from .markup import render_markdown
 from .models import Category, Post, Thread
 
 
+class StalesGuestPagesMixin:
+    """Admin edits make every cached guest page stale (`forum.cache.site_changed`).
+
+    Edits here are rare and can touch anything a page shows (names, flags,
+    order, deletions in bulk), so one site-wide bump is both simple and exact
+    enough. It covers the add, change and delete views, `list_editable` and the
+    "delete selected" action.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        cache.site_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        cache.site_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        cache.site_changed()
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     list_display = ["name", "parent", "position", "thread_count", "post_count"]
     list_editable = ["position"]
     list_select_related = ["parent"]
@@ -16,7 +39,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     """Threads are started on the site (counters move there); here they are tended."""
 
     list_display = [
@@ -48,7 +71,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     """Posts are written on the site; here the text can be corrected."""
 
     list_display = ["__str__", "thread", "author", "created_at", "is_hidden"]
