@@ -59,11 +59,13 @@ fmt: $(BIN)/.installed
 migrations-check: $(BIN)/.installed
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-# Production-style serving (DEBUG off): see docs/deploy.md for the variables.
+# Production-style serving (DEBUG off): gunicorn with config/gunicorn.py (workers
+# from the cores), whitenoise for hashed, compressed static files. SECRET_KEY and
+# ALLOWED_HOSTS must be set; see README ("Serving") and docs/deploy.md.
 serve: $(BIN)/.installed
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2}
+	BIND=$${BIND:-127.0.0.1:$(PORT)} $(BIN)/gunicorn config.wsgi -c config/gunicorn.py
 
 ci:
 	bash .ci/run

@@ -308,6 +308,9 @@ POST_RATE_LIMIT = env_rate("POST_RATE_LIMIT", "10/60")
 # Stricter for accounts younger than a day.
 NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
 
+# /bench/ceiling/, a constant 30 KB page: the yardstick of `make bench` only.
+BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
