@@ -8,7 +8,7 @@ RUN_ENV ?= DEBUG=1
 
 A11Y_TOOLS := tests/a11y/node_modules/.installed
 
-.PHONY: run test lint fmt migrations-check ci serve clean-venv chromium java
+.PHONY: run test lint fmt migrations-check ci serve bench clean-venv chromium java
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -66,6 +66,10 @@ serve: $(BIN)/.installed
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
 	BIND=$${BIND:-127.0.0.1:$(PORT)} $(BIN)/gunicorn config.wsgi -c config/gunicorn.py
+
+# The load benchmark: bench/README section in README.md; writes bench/RESULTS.md.
+bench: $(BIN)/.installed
+	bash bench/run.sh
 
 ci:
 	bash .ci/run

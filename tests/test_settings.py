@@ -168,7 +168,7 @@ def test_database_url_selects_postgresql(tmp_path):
         ({}, "django.core.cache.backends.locmem.LocMemCache", None),
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/3"},
-            "django.core.cache.backends.redis.RedisCache",
+            "config.cache.RedisCache",
             "redis://127.0.0.1:6379/3",
         ),
     ],
