@@ -32,3 +32,6 @@ timeout = 30
 graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+# gunicorn's control socket has one default path per user: several servers on
+# one machine (the benchmark, the two-server test) would take it from each other.
+control_socket_disable = True
