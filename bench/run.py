@@ -553,6 +553,7 @@ def main():
     machine = versions(use_redis)
 
     server = start_server(environment)
+    load_average = [os.getloadavg()[0]]
     load, memory, replies = {}, [], None
     try:
         for name, label, url_name in SCENARIOS:
@@ -588,11 +589,18 @@ def main():
                 replies = check_replies(plan, before)
                 log(f"  {json.dumps(replies)}")
         memory = worker_memory(server)
+        load_average.append(os.getloadavg()[0])
     finally:
         stop_server(server)
         if use_redis:
             drop_cache_keys(prefix)
         shutil.rmtree(var_dir, ignore_errors=True)
+    notes.append(
+        "Load average (1 min) before and after the load: "
+        + ", ".join(f"{value:.1f}" for value in load_average)
+        + f" on {os.cpu_count()} cores; above the core count, other work shared"
+        " the machine and the figures are noisy."
+    )
     write_results(machine, figures, load, memory, replies, notes, started)
 
 
