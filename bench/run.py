@@ -534,6 +534,15 @@ def main():
         if name not in environment:
             os.environ.pop(name, None)
 
+    try:
+        run_scenarios(environment, var_dir, use_redis, notes, started)
+    finally:
+        if use_redis:
+            drop_cache_keys(prefix)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def run_scenarios(environment, var_dir, use_redis, notes, started):
     log(f"recreating database {DATABASE}")
     recreate_database()
     manage(environment, "migrate", "--noinput", "-v0")
@@ -592,9 +601,6 @@ def main():
         load_average.append(os.getloadavg()[0])
     finally:
         stop_server(server)
-        if use_redis:
-            drop_cache_keys(prefix)
-        shutil.rmtree(var_dir, ignore_errors=True)
     notes.append(
         "Load average (1 min) before and after the load: "
         + ", ".join(f"{value:.1f}" for value in load_average)
