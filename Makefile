@@ -8,7 +8,7 @@ RUN_ENV ?= DEBUG=1
 
 A11Y_TOOLS := tests/a11y/node_modules/.installed
 
-.PHONY: run test lint fmt migrations-check ci serve clean-venv chromium java
+.PHONY: run test lint fmt migrations-check ci serve bench clean-venv chromium java
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
@@ -59,11 +59,17 @@ fmt: $(BIN)/.installed
 migrations-check: $(BIN)/.installed
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-# Production-style serving (DEBUG off): see docs/deploy.md for the variables.
+# Production-style serving (DEBUG off): gunicorn with config/gunicorn.py (workers
+# from the cores), whitenoise for hashed, compressed static files. SECRET_KEY and
+# ALLOWED_HOSTS must be set; see README ("Serving") and docs/deploy.md.
 serve: $(BIN)/.installed
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2}
+	BIND=$${BIND:-127.0.0.1:$(PORT)} $(BIN)/gunicorn config.wsgi -c config/gunicorn.py
+
+# The load benchmark: bench/README section in README.md; writes bench/RESULTS.md.
+bench: $(BIN)/.installed
+	bash bench/run.sh
 
 ci:
 	bash .ci/run

@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from forum import cache
 from forum.markup import render_markdown
 
 from .forms import AVATAR_FORMATS
@@ -52,8 +53,10 @@ def update_profile(
     The bio is rendered to `bio_html` here, once. A new avatar (validated by
     `accounts.forms.validate_avatar`) is stored re-encoded as
     `avatars/<user id>-<random>.webp`; the replaced or removed file is deleted
-    once the transaction commits. Locks the member's row, so that two saves at
-    once cannot both delete the same old file and orphan one of the new ones.
+    once the transaction commits, and guests' cached pages showing the member
+    go stale then (`forum.cache.member_changed`). Locks the member's row, so
+    that two saves at once cannot both delete the same old file and orphan one
+    of the new ones.
     """
     locked = User.objects.select_for_update().only("pk", "avatar").get(pk=user.pk)
     old_avatar = locked.avatar.name
@@ -79,4 +82,5 @@ def update_profile(
         raise
     if old_avatar and old_avatar != new_avatar:
         transaction.on_commit(lambda: default_storage.delete(old_avatar))
+    cache.member_changed(user.pk)
     return user

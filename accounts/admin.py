@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from forum import actions
+from forum.admin import StalesGuestPagesMixin
 from forum.markup import render_markdown
 
 from .models import User
@@ -25,7 +26,7 @@ class SuspensionActionForm(ActionForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
     list_display = [
         "username",
         "email",

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forum import permissions
+from forum.cache import guest_page, page_shows
 from forum.models import Post
 
 from .actions import update_profile
@@ -17,13 +18,21 @@ PROFILE_LATEST_POSTS = 20
 
 
 @require_safe
+@guest_page
 def profile(request, username):
     """A member's public profile: name, join date, post count, latest posts."""
     member = get_object_or_404(User, username=username, is_active=True)
-    latest_posts = (
+    latest_posts = list(
         Post.objects.visible_to(request.user)
         .by_author(member)
         .with_thread()[:PROFILE_LATEST_POSTS]
+    )
+    page_shows(
+        request,
+        members=[member.pk],
+        posts_by=[member.pk],
+        threads=[post.thread_id for post in latest_posts],
+        categories=[post.thread.category_id for post in latest_posts],
     )
     return render(
         request,

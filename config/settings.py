@@ -165,13 +165,23 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "forum"),
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Guests' pages are served from that cache for up to this long (0: off); every
+# write makes the pages it affects stale at once (forum/cache.py).
+GUEST_PAGE_CACHE_SECONDS = env_int("GUEST_PAGE_CACHE_SECONDS", 300)
+# Sessions: read from the shared cache, written through to the database. Not
+# with the local-memory cache, which other processes could not clear on sign-out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -298,6 +308,9 @@ THREADS_PER_PAGE = 25
 POST_RATE_LIMIT = env_rate("POST_RATE_LIMIT", "10/60")
 # Stricter for accounts younger than a day.
 NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
+
+# /bench/ceiling/, a constant 30 KB page: the yardstick of `make bench` only.
+BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)
 
 LOGGING = {
     "version": 1,

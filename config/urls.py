@@ -1,8 +1,11 @@
 """Top-level URLs: the forum, accounts (allauth), the admin and the flat pages."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.flatpages import views as flatpage_views
+from django.http import HttpResponse
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,3 +16,17 @@ urlpatterns = [
     path("cookies/", flatpage_views.flatpage, {"url": "/cookies/"}, name="cookies"),
     path("", include("forum.urls")),
 ]
+
+if settings.BENCH_CEILING_VIEW:
+    # The benchmark's yardstick: the cheapest Django page of a thread page's size,
+    # through the same middleware. Off unless BENCH_CEILING_VIEW=1.
+    _CEILING_PAGE = (
+        b"<!doctype html><title>ceiling</title>" + b"<p>" + b"x" * 30_000 + b"</p>"
+    )
+
+    @require_safe
+    def bench_ceiling(request):
+        """A constant 30 KB page."""
+        return HttpResponse(_CEILING_PAGE)
+
+    urlpatterns.insert(0, path("bench/ceiling/", bench_ceiling))

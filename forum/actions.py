@@ -14,6 +14,9 @@ posts; `Category.thread_count`/`post_count` its approved, unhidden threads and
 their posts; `User.post_count` the member's approved, unhidden posts in unhidden
 threads. Moderation actions recompute them with `recount_thread`,
 `recount_category` and `recount_users` rather than by arithmetic.
+
+Every action tells `forum.cache` what it changed (the calls run on commit), so
+that guests' cached pages showing it are served fresh at once.
 """
 
 import re
@@ -30,7 +33,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 
-from . import permissions
+from . import cache, permissions
 from .markup import render_markdown
 from .models import (
     Category,
@@ -222,6 +225,8 @@ def _add_post(
         post_count=F("post_count") + 1, last_post=post
     )
     User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
+    cache.thread_changed(thread.pk, thread.category_id)
+    cache.member_posted(author.pk)
     # Keep the caller's objects in step with the rows.
     thread.post_count += 1
     thread.last_position = post.position
@@ -253,6 +258,7 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
             title=title, slug=slug_for_title(title)
         )
         post.thread.title, post.thread.slug = title, slug_for_title(title)
+        cache.thread_changed(post.thread_id, post.thread.category_id)
     if body == current.body_source:
         if renamed and editor.pk != post.author_id:
             _log_post(editor, "post.edit", post, "")
@@ -270,6 +276,7 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
     post.save(update_fields=["body_source", "body_html", "edited_at"])
     if editor.pk != post.author_id:
         _log_post(editor, "post.edit", post, "")
+    cache.thread_changed(post.thread_id, post.thread.category_id)
     return post
 
 
@@ -490,6 +497,7 @@ def set_thread_flag(
         recount_users(
             Post.objects.filter(thread=thread).values_list("author_id", flat=True)
         )
+    cache.thread_changed(thread.pk, current.category_id)
     _log_thread(actor, action, current, reason)
     return thread
 
@@ -551,6 +559,7 @@ def rename_thread(
         return thread
     Thread.objects.filter(pk=thread.pk).update(title=title, slug=slug_for_title(title))
     thread.title, thread.slug = title, slug_for_title(title)
+    cache.thread_changed(thread.pk, current.category_id)
     _log_thread(
         actor,
         "thread.rename",
@@ -581,6 +590,8 @@ def move_thread(
     recount_category(current.category_id)
     recount_category(category.pk)
     thread.category = category
+    cache.thread_changed(thread.pk, category.pk)
+    cache.category_changed(current.category_id)
     _log_thread(
         actor,
         "thread.move",
@@ -625,6 +636,8 @@ def merge_thread(
     recount_category(target.category_id)
     recount_users(authors)
     target.refresh_from_db()
+    cache.thread_changed(source.pk, source.category_id)
+    cache.thread_changed(target.pk, target.category_id)
     _log_thread(
         actor,
         "thread.merge",
@@ -691,6 +704,8 @@ def split_thread(
     if category.pk != source.category_id:
         recount_category(category.pk)
     new_thread.refresh_from_db()
+    cache.thread_changed(source.pk, source.category_id)
+    cache.thread_changed(new_thread.pk, category.pk)
     _log_thread(
         actor,
         "thread.split",
@@ -714,9 +729,11 @@ def _lock_post_and_parents(post: Post) -> Post:
 
 
 def _recount_after_post_change(post: Post) -> None:
+    """Recount what a post's change moves, and let guests' cached pages know."""
     recount_thread(post.thread_id)
     recount_category(post.thread.category_id)
     recount_users([post.author_id])
+    cache.thread_changed(post.thread_id, post.thread.category_id)
 
 
 @transaction.atomic
@@ -791,6 +808,7 @@ def set_post_recommended(
         return post
     Post.objects.filter(pk=post.pk).update(is_recommended=recommended)
     post.is_recommended = recommended
+    cache.thread_changed(current.thread_id, current.thread.category_id)
     action = "post.recommend" if recommended else "post.unrecommend"
     _log_post(actor, action, current, reason)
     return post
@@ -842,6 +860,7 @@ def reject_post(*, post: Post, actor: User, reason: str = "") -> None:
             target_user_id=current.author_id,
         )
         thread.delete()
+        cache.thread_changed(thread.pk, thread.category_id)
         return
     current.delete()
     _recount_after_post_change(current)
@@ -949,6 +968,7 @@ def suspend_user(
     )
     member.suspended_at, member.suspended_until = now, until
     member.suspension_reason = reason[:500]
+    cache.member_changed(member.pk)
     action = "user.ban" if until is None else "user.suspend"
     repr_ = _user_repr(member)
     if until is not None:
@@ -981,6 +1001,7 @@ def lift_suspension(*, member: User, actor: User, reason: str = "") -> User:
     )
     member.suspended_at = member.suspended_until = None
     member.suspension_reason = ""
+    cache.member_changed(member.pk)
     _log(
         actor=actor,
         action="user.unsuspend",
@@ -1025,6 +1046,8 @@ def hide_user_posts(*, member: User, actor: User, reason: str = "") -> int:
     for category_id in sorted(category_ids):
         recount_category(category_id)
     recount_users({member.pk, *other_authors})
+    # Many threads and categories at once, rarely: every cached page goes stale.
+    cache.site_changed()
     _log(
         actor=actor,
         action="user.hide_posts",

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from . import actions
+from . import actions, cache
 from .markup import render_markdown
 from .models import Category, ModerationLogEntry, Post, Report, Thread
 
@@ -46,8 +46,30 @@ def run_each(modeladmin, request, queryset, call, done):
         modeladmin.message_user(request, f"{changed} {done}.", messages.SUCCESS)
 
 
+class StalesGuestPagesMixin:
+    """Admin edits make every cached guest page stale (`forum.cache.site_changed`).
+
+    Edits here are rare and can touch anything a page shows (names, flags,
+    order, deletions in bulk), so one site-wide bump is both simple and exact
+    enough. It covers the add, change and delete views, `list_editable` and the
+    "delete selected" action.
+    """
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        cache.site_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        cache.site_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        cache.site_changed()
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     list_display = ["name", "parent", "position", "thread_count", "post_count"]
     list_editable = ["position"]
     list_select_related = ["parent"]
@@ -77,7 +99,7 @@ def _thread_flag(action_name, done):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     """Threads are started on the site (counters move there); here they are tended."""
 
     list_display = [
@@ -154,7 +176,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     """Posts are written on the site; here the text can be corrected."""
 
     list_display = ["__str__", "thread", "author", "created_at", "is_hidden"]

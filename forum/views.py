@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from . import actions, permissions, throttle
+from .cache import guest_page, page_shows
 from .forms import PostEditForm, ReplyForm, ThreadForm
 from .markup import render_markdown
 from .models import Category, Post, Thread
@@ -62,9 +63,16 @@ def page_links(*, current: int, last: int, base_url: str) -> dict:
 
 
 @require_safe
+@guest_page
 def board_index(request):
     """The board index: top-level categories in order, their subcategories."""
     categories = list(Category.objects.with_last_post())
+    page_shows(
+        request,
+        categories=[category.pk for category in categories],
+        members=[c.last_post.author_id for c in categories if c.last_post],
+        category_list=True,
+    )
     children = {}
     for category in categories:
         if category.parent_id:
@@ -78,6 +86,7 @@ def board_index(request):
 
 
 @require_safe
+@guest_page
 def category_detail(request, slug):
     """A category's threads, pinned first, then by last activity; 25 a page."""
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
@@ -92,13 +101,24 @@ def category_detail(request, slug):
     if page_number > paginator.num_pages:
         raise Http404("No such page.")
     page = paginator.page(page_number)
+    threads = list(page.object_list)
+    subcategories = list(category.children.with_last_post())
+    page_shows(
+        request,
+        categories=[category.pk, category.parent_id, *(c.pk for c in subcategories)],
+        members=[
+            *(thread.author_id for thread in threads),
+            *(t.last_post.author_id for t in threads if t.last_post),
+            *(c.last_post.author_id for c in subcategories if c.last_post),
+        ],
+    )
     return render(
         request,
         "forum/category_detail.html",
         {
             "category": category,
-            "subcategories": list(category.children.with_last_post()),
-            "threads": page.object_list,
+            "subcategories": subcategories,
+            "threads": threads,
             "page_links": page_links(
                 current=page_number,
                 last=paginator.num_pages,
@@ -109,6 +129,7 @@ def category_detail(request, slug):
 
 
 @require_safe
+@guest_page
 def thread_detail(request, pk, slug=None):
     """A page of a thread: 20 posts picked by position, never by OFFSET.
 
@@ -138,6 +159,17 @@ def thread_detail(request, pk, slug=None):
         post.can_edit = permissions.can_edit_post(user, post)
         post.show_history = post.edited_at and permissions.can_see_history(user, post)
         post.can_report = permissions.can_report(user, post)
+    recommended_posts = list(visible_posts.recommended_in(thread)) if page == 1 else []
+    page_shows(
+        request,
+        threads=[thread.pk],
+        categories=[thread.category_id, thread.category.parent_id],
+        members=[
+            thread.author_id,
+            *(post.author_id for post in posts),
+            *(post.author_id for post in recommended_posts),
+        ],
+    )
     can_reply = permissions.can_reply(user, thread)
     can_moderate = permissions.can_moderate(user, thread.category_id)
     return render(
@@ -147,9 +179,7 @@ def thread_detail(request, pk, slug=None):
             "thread": thread,
             "page": page,
             "posts": posts,
-            "recommended_posts": (
-                visible_posts.recommended_in(thread) if page == 1 else []
-            ),
+            "recommended_posts": recommended_posts,
             "page_links": page_links(
                 current=page, last=thread.page_count, base_url=thread.get_absolute_url()
             ),

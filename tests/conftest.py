@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from forum import actions
 from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
@@ -6,7 +7,12 @@ from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Fast hashing, and static files without the collectstatic manifest."""
+    """Fast hashing, static files without the collectstatic manifest, an empty
+    cache, no guest page cache (tests/forum/test_cache.py turns it on), and
+    database sessions whatever REDIS_URL says, so query counts are the same."""
+    settings.GUEST_PAGE_CACHE_SECONDS = 0
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    cache.clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

@@ -18,6 +18,8 @@ SETTINGS_VARIABLES = {
     "PYTEST_CURRENT_TEST",
     "DATABASE_URL",
     "REDIS_URL",
+    "GUEST_PAGE_CACHE_SECONDS",
+    "BENCH_CEILING_VIEW",
     "ALLOWED_HOSTS",
     "EMAIL_HOST",
     "SITE_NAME",
@@ -166,7 +168,7 @@ def test_database_url_selects_postgresql(tmp_path):
         ({}, "django.core.cache.backends.locmem.LocMemCache", None),
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/3"},
-            "django.core.cache.backends.redis.RedisCache",
+            "config.cache.RedisCache",
             "redis://127.0.0.1:6379/3",
         ),
     ],
@@ -212,3 +214,38 @@ def test_allowed_hosts_and_site_name_come_from_the_environment(tmp_path):
         "ALLOWED_HOSTS": ["forum.example", "www.forum.example"],
         "SITE_NAME": "Town Square",
     }
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "session_engine"),
+    [
+        ("", "django.contrib.sessions.backends.db"),
+        ("redis://127.0.0.1:6379/9", "django.contrib.sessions.backends.cached_db"),
+    ],
+)
+def test_sessions_are_cached_only_in_a_shared_cache(
+    tmp_path, redis_url, session_engine
+):
+    """A per-process cache cannot forget a session on sign-out everywhere: no
+    cached sessions without Redis."""
+    values = read_settings(
+        tmp_path,
+        "SESSION_ENGINE",
+        "GUEST_PAGE_CACHE_SECONDS",
+        DEBUG="1",
+        REDIS_URL=redis_url,
+    )
+
+    assert values == {"SESSION_ENGINE": session_engine, "GUEST_PAGE_CACHE_SECONDS": 300}
+
+
+def test_ceiling_view_is_off_unless_asked_for(tmp_path):
+    """/bench/ceiling/ exists only with BENCH_CEILING_VIEW=1."""
+    code = (
+        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/bench/ceiling/'); print('on')\n"
+        "except Resolver404:\n    print('off')"
+    )
+    assert run_python(code, tmp_path, DEBUG="1").stdout.strip() == "off"
+    on = run_python(code, tmp_path, DEBUG="1", BENCH_CEILING_VIEW="1")
+    assert on.stdout.strip() == "on", on.stderr

@@ -373,6 +373,19 @@ def test_signed_in_thread_page_query_count_is_constant(
 SIGNED_IN_THREAD_PAGE_QUERIES = 7
 
 
+def test_cached_sessions_spare_the_session_query(
+    client, user, make_thread, settings, django_assert_num_queries
+):
+    """With cached_db sessions (the setting when REDIS_URL is set), one query less."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client.force_login(user)
+    thread = make_thread(posts=20)
+    client.get(thread.get_absolute_url())  # warm the session
+
+    with django_assert_num_queries(SIGNED_IN_THREAD_PAGE_QUERIES - 1):
+        assert client.get(thread.get_absolute_url()).status_code == 200
+
+
 def test_actions_refuse_unverified_authors(thread):
     """The rule lives in the action too, so no caller can skip it."""
     from django.core.exceptions import PermissionDenied

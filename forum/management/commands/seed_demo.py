@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from forum import actions
+from forum import actions, cache
 from forum.markup import render_markdown
 from forum.models import Category, Post, Thread
 
@@ -72,6 +72,8 @@ class Command(BaseCommand):
             self.generate_large(options)
         else:
             self.load_small()
+        # Bulk inserts bypass the actions: make every cached guest page stale.
+        cache.site_changed()
 
     @transaction.atomic
     def load_small(self):
