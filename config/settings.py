@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.flatpages",
+    # Full-text search fields and lookups; harmless on SQLite (see forum.search).
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "accounts",

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 
-from . import permissions
+from . import permissions, search
 from .markup import render_markdown
 from .models import Category, Post, PostRevision, Thread
 
@@ -34,7 +34,8 @@ def slug_for_title(title: str) -> str:
 def create_thread(*, category: Category, author: User, title: str, body: str) -> Thread:
     """Start a thread with its opening post; returns the thread.
 
-    Writes the thread, post #1, and the category's and author's counters.
+    Writes the thread, post #1 (indexed for search), and the category's and
+    author's counters.
     The same title from the same author in the same category within a few
     seconds returns the thread already made (a double submit).
     Raises PermissionDenied when the author may not post.
@@ -73,7 +74,7 @@ def create_reply(*, thread: Thread, author: User, body: str) -> Post:
     Locks the thread row first, so concurrent replies get positions N+1, N+2...
     with no gap or duplicate, then moves the thread's, category's and author's
     counters. The same text from the same author within a few seconds returns
-    the post already made (a double submit).
+    the post already made (a double submit). The post is indexed for search.
     Raises PermissionDenied when the author may not reply (unverified, locked).
     """
     if not permissions.can_reply(author, thread):
@@ -111,6 +112,7 @@ def _add_post(*, thread: Thread, author: User, body: str, now) -> Post:
         post_count=F("post_count") + 1, last_post=post
     )
     User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
+    search.index_posts([post.pk])
     # Keep the caller's objects in step with the rows.
     thread.post_count += 1
     thread.last_position = post.position
@@ -124,7 +126,8 @@ def _add_post(*, thread: Thread, author: User, body: str, now) -> Post:
 def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) -> Post:
     """Change a post's text, keeping the previous text as a revision.
 
-    `title`, for the opening post only, renames the thread too. Nothing is
+    `title`, for the opening post only, renames the thread too; the search
+    index follows, in this transaction. Nothing is
     written when nothing changed. Locks the post row so two edits cannot both
     record the same previous text.
     Raises PermissionDenied when the editor may not edit the post.
@@ -138,6 +141,7 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
             title=title, slug=slug_for_title(title)
         )
         post.thread.title, post.thread.slug = title, slug_for_title(title)
+        search.index_thread(post.thread)
     if body == current.body_source:
         return post
     PostRevision.objects.create(
@@ -151,4 +155,5 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
     post.body_html = render_markdown(body)
     post.edited_at = now
     post.save(update_fields=["body_source", "body_html", "edited_at"])
+    search.index_posts([post.pk])
     return post

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import search
 from .markup import render_markdown
 from .models import Category, Post, Thread
 
@@ -46,6 +47,11 @@ class ThreadAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "title" in form.changed_data:
+            search.index_thread(obj)
+
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
@@ -66,3 +72,4 @@ class PostAdmin(admin.ModelAdmin):
         if "body_source" in form.changed_data:
             obj.body_html = render_markdown(obj.body_source)
         super().save_model(request, obj, form, change)
+        search.index_posts([obj.pk])

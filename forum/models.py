@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
@@ -115,6 +116,9 @@ class Post(models.Model):
     )
     hidden_reason = models.CharField(max_length=500, blank=True)
     is_recommended = models.BooleanField(default=False)
+    # PostgreSQL's full-text index (see forum.search); stays NULL on SQLite, which
+    # keeps its index in the FTS5 table forum_post_fts instead.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
