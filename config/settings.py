@@ -299,6 +299,8 @@ THREADS_PER_PAGE = 25
 POST_RATE_LIMIT = env_rate("POST_RATE_LIMIT", "10/60")
 # Stricter for accounts younger than a day.
 NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
+# Searches a guest (per client address) may run: "count/seconds".
+SEARCH_RATE_LIMIT = env_rate("SEARCH_RATE_LIMIT", "30/60")
 
 LOGGING = {
     "version": 1,

@@ -17,4 +17,5 @@ urlpatterns = [
     path("p/<id:pk>/", views.post_permalink, name="post_permalink"),
     path("p/<id:pk>/edit/", views.post_edit, name="post_edit"),
     path("p/<id:pk>/history/", views.post_history, name="post_history"),
+    path("search/", views.search, name="search"),
 ]
