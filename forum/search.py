@@ -271,35 +271,22 @@ def search_posts(
         posts = posts.filter(position=1)
     offset = (page - 1) * per_page
     try:
-        matching = backend.matching(posts, parsed, titles_only=titles_only)
-        candidates = matching.order_by("-pk").values("pk")[:MAX_RESULTS]
-        if order == ORDER_DATE:
-            rows = list(
-                Post.objects.filter(pk__in=candidates)
-                .annotate(total=Window(Count("pk")))
-                .order_by("-created_at", "-pk")
-                .values_list("pk", "total")[offset : offset + per_page + 1]
-            )
-        else:
-            rows = backend.ranked(
-                candidates,
-                parsed,
-                titles_only=titles_only,
-                offset=offset,
-                limit=per_page + 1,
-            )
+        rows = backend.page_rows(
+            posts,
+            parsed,
+            titles_only=titles_only,
+            order=order,
+            offset=offset,
+            limit=per_page + 1,
+        )
         ids = [pk for pk, _ in rows[:per_page]]
+        details = (
+            Post.objects.visible_to(user)
+            .filter(pk__in=ids)
+            .select_related("thread__category", "author")
+        )
         found = (
-            {
-                post.pk: post
-                for post in backend.with_excerpts(
-                    Post.objects.visible_to(user)
-                    .filter(pk__in=ids)
-                    .select_related("thread__category", "author"),
-                    parsed,
-                    titles_only=titles_only,
-                )
-            }
+            {post.pk: post for post in backend.with_excerpts(details, ids, parsed)}
             if ids
             else {}
         )
@@ -380,7 +367,17 @@ class PostgresBackend:
         return posts.filter(search_vector=query)
 
     @classmethod
-    def ranked(cls, candidates, parsed, *, titles_only, offset, limit):
+    def page_rows(cls, posts, parsed, *, titles_only, order, offset, limit):
+        """(id, total) of one page, total counting the newest MAX_RESULTS."""
+        matching = cls.matching(posts, parsed, titles_only=titles_only)
+        candidates = matching.order_by("-pk").values("pk")[:MAX_RESULTS]
+        if order == ORDER_DATE:
+            return list(
+                Post.objects.filter(pk__in=candidates)
+                .annotate(total=Window(Count("pk")))
+                .order_by("-created_at", "-pk")
+                .values_list("pk", "total")[offset : offset + limit]
+            )
         query = cls.tsquery(parsed)
         # Normalization 1 divides by 1 + log(length): a long body repeating a word
         # does not bury a short title match.
@@ -400,7 +397,8 @@ class PostgresBackend:
         )
 
     @classmethod
-    def with_excerpts(cls, posts, parsed, *, titles_only):
+    def with_excerpts(cls, posts, ids, parsed):
+        """The page's posts, each with `excerpt` and `title_marked` (marked text)."""
         query = cls.tsquery(parsed)
         text = Func(
             Func(
@@ -450,6 +448,9 @@ class PostgresBackend:
                     [start, start + batch_size],
                 )
                 progress(min(start + batch_size, last), last)
+            # Fresh statistics: without them the planner guesses that a word
+            # matches a handful of rows and picks the slow plan for common ones.
+            cursor.execute("ANALYZE forum_post")
 
 
 # SQLite.
@@ -477,27 +478,37 @@ def fts5_expression(parsed: ParsedQuery, *, titles_only: bool = False) -> str:
 
 
 _FTS_INSERT = "INSERT INTO forum_post_fts (rowid, title, body) VALUES (%s, %s, %s)"
-_FTS_MATCHING = "SELECT rowid FROM forum_post_fts WHERE forum_post_fts MATCH %s"
-# Correlated on the page's rows only: FTS5 seeks each rowid in its doclists.
-_FTS_SNIPPET = (
-    "(SELECT snippet(forum_post_fts, 1, %s, %s, ' … ', 30) FROM forum_post_fts "
-    'WHERE forum_post_fts MATCH %s AND rowid = "forum_post"."id")'
-)
-_FTS_TITLE = (
-    "(SELECT highlight(forum_post_fts, 0, %s, %s) FROM forum_post_fts "
-    'WHERE forum_post_fts MATCH %s AND rowid = "forum_post"."id")'
-)
-# bm25: lower is better; the title column weighs ten times the body. bm25 sits in
-# an inner query: beside a second MATCH (the candidates') FTS5 refuses it.
-_FTS_RANKED = """
-    SELECT rowid, count(*) OVER ()
+# FTS5 walks the matches newest first (rowid order is its own), each checked
+# against the visible, filtered posts, and stops at MAX_RESULTS; bm25 (lower is
+# better, the title weighing ten times the body) is computed for those only.
+_FTS_PAGE = """
+    SELECT candidate.rowid, count(*) OVER ()
     FROM (
-        SELECT rowid, bm25(forum_post_fts, 10.0, 1.0) AS score
-        FROM forum_post_fts WHERE forum_post_fts MATCH %s
-    )
-    WHERE rowid IN ({candidates})
-    ORDER BY score, rowid DESC
+        SELECT forum_post_fts.rowid AS rowid,
+               bm25(forum_post_fts, 10.0, 1.0) AS score
+        FROM forum_post_fts
+        WHERE forum_post_fts MATCH %s AND EXISTS ({posts})
+        ORDER BY forum_post_fts.rowid DESC
+        LIMIT %s
+    ) AS candidate
+    JOIN forum_post ON forum_post.id = candidate.rowid
+    ORDER BY {order}
     LIMIT %s OFFSET %s
+"""
+_FTS_ORDER = {
+    ORDER_RELEVANCE: "candidate.score, candidate.rowid DESC",
+    ORDER_DATE: "forum_post.created_at DESC, forum_post.id DESC",
+}
+# Excerpts for the page's rows only: a rowid range (cheap for FTS5, unlike one
+# MATCH per rowid, which reloads every doclist), snippet() only where wanted.
+_FTS_EXCERPTS = """
+    SELECT rowid,
+           CASE WHEN rowid IN ({ids})
+                THEN snippet(forum_post_fts, 1, %s, %s, ' … ', 30) END,
+           CASE WHEN rowid IN ({ids})
+                THEN highlight(forum_post_fts, 0, %s, %s) END
+    FROM forum_post_fts
+    WHERE forum_post_fts MATCH %s AND rowid BETWEEN %s AND %s
 """
 
 
@@ -507,33 +518,40 @@ class SqliteBackend:
     # RawSQL below carries constant SQL only; the search text is a parameter.
 
     @staticmethod
-    def matching(posts, parsed, *, titles_only):
+    def page_rows(posts, parsed, *, titles_only, order, offset, limit):
+        """(id, total) of one page, total counting the newest MAX_RESULTS."""
         expression = fts5_expression(parsed, titles_only=titles_only)
-        return posts.filter(pk__in=RawSQL(_FTS_MATCHING, [expression]))  # noqa: S611
-
-    @staticmethod
-    def ranked(candidates, parsed, *, titles_only, offset, limit):
-        expression = fts5_expression(parsed, titles_only=titles_only)
-        # The candidates' SQL is Django's own, with its parameters kept apart.
-        candidates_sql, candidates_params = candidates.query.sql_with_params()
+        # The visible, filtered posts (Django's own SQL and parameters), tied to
+        # the FTS5 row; RawSQL carries the constant column reference only.
+        visible = posts.filter(pk=RawSQL("forum_post_fts.rowid", ())).values("pk")  # noqa: S611
+        posts_sql, posts_params = visible.query.sql_with_params()
+        sql = _FTS_PAGE.format(posts=posts_sql, order=_FTS_ORDER[order])
         with connection.cursor() as cursor:
-            cursor.execute(
-                _FTS_RANKED.format(candidates=candidates_sql),
-                [expression, *candidates_params, limit, offset],
-            )
+            cursor.execute(sql, [expression, *posts_params, MAX_RESULTS, limit, offset])
             return cursor.fetchall()
 
     @staticmethod
-    def with_excerpts(posts, parsed, *, titles_only):
-        params = [
-            MARK_START,
-            MARK_STOP,
-            fts5_expression(parsed, titles_only=titles_only),
-        ]
-        return posts.annotate(
-            excerpt=RawSQL(_FTS_SNIPPET, params),  # noqa: S611
-            title_marked=RawSQL(_FTS_TITLE, params),  # noqa: S611
-        )
+    def with_excerpts(posts, ids, parsed):
+        """The page's posts, each with `excerpt` and `title_marked` (marked text)."""
+        # Titles only or not, the excerpt shows the body's best fragment.
+        expression = fts5_expression(parsed)
+        marks = ", ".join(["%s"] * len(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _FTS_EXCERPTS.format(ids=marks),
+                [*ids, *MARKS, *ids, *MARKS, expression, min(ids), max(ids)],
+            )
+            excerpts = {
+                pk: (body, title)
+                for pk, body, title in cursor.fetchall()
+                if body is not None
+            }
+        posts = list(posts)
+        for post in posts:
+            post.excerpt, post.title_marked = excerpts.get(
+                post.pk, (plain_text(post.body_html)[:200], post.thread.title)
+            )
+        return posts
 
     @staticmethod
     def _rows(posts):

@@ -22,7 +22,7 @@ def create_search_index(apps, schema_editor):
         # SearchVector("thread__title", config="english") writes.
         schema_editor.execute(
             "CREATE INDEX thread_title_search ON forum_thread USING gin "
-            "(to_tsvector('english'::regconfig, COALESCE((title)::text, ''::text)))"
+            "(to_tsvector('english'::regconfig, COALESCE(title, '')))"
         )
         schema_editor.execute(
             """

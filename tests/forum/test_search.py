@@ -459,3 +459,26 @@ def test_database_refusal_means_no_results(board, monkeypatch):
     page = search_page("coffee")
 
     assert (page.results, page.total) == ([], 0)
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize(
+    ("titles_only", "index"),
+    [(False, "post_search_vector"), (True, "thread_title_search")],
+)
+def test_postgresql_searches_use_the_gin_indexes(board, titles_only, index):
+    """The search condition matches the GIN indexes' expressions exactly."""
+    if connection.vendor != "postgresql":
+        pytest.skip("GIN indexes are PostgreSQL's; the PostgreSQL run executes this")
+    parsed = search.parse_query("coffee garden")
+    matching = search.PostgresBackend.matching(
+        Post.objects.all(), parsed, titles_only=titles_only
+    )
+    sql, params = matching.values("pk").query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert index in plan
