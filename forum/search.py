@@ -45,7 +45,7 @@ from django.contrib.postgres.search import (
     SearchVector,
 )
 from django.db import DatabaseError, connection
-from django.db.models import Count, F, Func, Q, Value, Window
+from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -249,10 +249,10 @@ def search_posts(
 
     `author` is a user, `category` a category (its subcategories included),
     `date_from`/`date_to` days, both inclusive. `order` is "relevance" or
-    "date" (newest first). Runs two queries: the page's ids, ranks and the
-    count, then the page's rows with their excerpts. Raises SearchError for a
-    query that cannot be searched; a query the database refuses is answered as
-    "no results".
+    "date" (newest first). Runs two queries (three on SQLite): the page's ids,
+    ranked and counted, then the page's rows with their excerpts. Raises
+    SearchError for a query that cannot be searched; a query the database
+    refuses is answered as "no results".
     """
     parsed = parse_query(query, match=match)
     backend = _backend()
@@ -339,6 +339,14 @@ _PG_VECTOR_SQL = """
 """
 
 
+_PG_PAGE = """
+    SELECT candidate.result_id, count(*) OVER ()
+    FROM ({candidates}) AS candidate
+    ORDER BY candidate.result_key DESC, candidate.result_id DESC
+    LIMIT %s OFFSET %s
+"""
+
+
 class PostgresBackend:
     excerpt_is_html = True
 
@@ -368,33 +376,35 @@ class PostgresBackend:
 
     @classmethod
     def page_rows(cls, posts, parsed, *, titles_only, order, offset, limit):
-        """(id, total) of one page, total counting the newest MAX_RESULTS."""
+        """(id, total) of one page, total counting the newest MAX_RESULTS.
+
+        One query: the newest MAX_RESULTS matches, each with its rank (computed
+        for those rows only), then ordered and counted around them.
+        """
         matching = cls.matching(posts, parsed, titles_only=titles_only)
-        candidates = matching.order_by("-pk").values("pk")[:MAX_RESULTS]
         if order == ORDER_DATE:
-            return list(
-                Post.objects.filter(pk__in=candidates)
-                .annotate(total=Window(Count("pk")))
-                .order_by("-created_at", "-pk")
-                .values_list("pk", "total")[offset : offset + limit]
+            key = F("created_at")
+        else:
+            # Normalization 1 divides by 1 + log(length): a long body repeating
+            # a word does not bury a short title match.
+            key = SearchRank(
+                F("search_vector"),
+                cls.tsquery(parsed),
+                cover_density=True,
+                normalization=Value(1),
             )
-        query = cls.tsquery(parsed)
-        # Normalization 1 divides by 1 + log(length): a long body repeating a word
-        # does not bury a short title match.
-        return list(
-            Post.objects.filter(pk__in=candidates)
-            .annotate(
-                rank=SearchRank(
-                    F("search_vector"),
-                    query,
-                    cover_density=True,
-                    normalization=Value(1),
-                ),
-                total=Window(Count("pk")),
-            )
-            .order_by("-rank", "-pk")
-            .values_list("pk", "total")[offset : offset + limit]
+        candidates = (
+            matching.order_by("-pk")
+            .annotate(result_id=F("pk"), result_key=key)
+            .values("result_id", "result_key")[:MAX_RESULTS]
         )
+        # Django's own SQL and parameters, wrapped to order the candidates.
+        candidates_sql, params = candidates.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _PG_PAGE.format(candidates=candidates_sql), [*params, limit, offset]
+            )
+            return cursor.fetchall()
 
     @classmethod
     def with_excerpts(cls, posts, ids, parsed):
