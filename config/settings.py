@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.flatpages",
+    # Full-text search fields and lookups; harmless on SQLite (see forum.search).
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "accounts",
@@ -308,6 +310,8 @@ THREADS_PER_PAGE = 25
 POST_RATE_LIMIT = env_rate("POST_RATE_LIMIT", "10/60")
 # Stricter for accounts younger than a day.
 NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
+# Searches a guest (per client address) may run: "count/seconds".
+SEARCH_RATE_LIMIT = env_rate("SEARCH_RATE_LIMIT", "30/60")
 
 # /bench/ceiling/, a constant 30 KB page: the yardstick of `make bench` only.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)

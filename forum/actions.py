@@ -33,7 +33,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 
-from . import cache, permissions
+from . import cache, permissions, search
 from .markup import render_markdown
 from .models import (
     Category,
@@ -65,7 +65,8 @@ def create_thread(
 ) -> Thread:
     """Start a thread with its opening post; returns the thread.
 
-    Writes the thread, post #1, and the category's and author's counters.
+    Writes the thread, post #1 (indexed for search), and the category's and
+    author's counters.
     When the opening post is held for approval (`needs_approval`), the thread
     waits with it and no counter moves. The same title from the same author in
     the same category within a few seconds returns the thread already made (a
@@ -123,7 +124,8 @@ def create_reply(
     with no gap or duplicate, then moves the thread's, category's and author's
     counters. A reply held for approval (`needs_approval`) gets its position
     but moves no counter. The same text from the same author within a few
-    seconds returns the post already made (a double submit).
+    seconds returns the post already made (a double submit). The post is
+    indexed for search.
     Raises PermissionDenied when the author may not reply (unverified,
     suspended, locked).
     """
@@ -227,6 +229,7 @@ def _add_post(
     User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
     cache.thread_changed(thread.pk, thread.category_id)
     cache.member_posted(author.pk)
+    search.index_posts([post.pk])
     # Keep the caller's objects in step with the rows.
     thread.post_count += 1
     thread.last_position = post.position
@@ -240,7 +243,8 @@ def _add_post(
 def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) -> Post:
     """Change a post's text, keeping the previous text as a revision.
 
-    `title`, for the opening post only, renames the thread too. Nothing is
+    `title`, for the opening post only, renames the thread too; the search
+    index follows, in this transaction. Nothing is
     written when nothing changed. Locks the post row so two edits cannot both
     record the same previous text.
     An edit of another member's post by a moderator is logged ("post.edit").
@@ -259,6 +263,7 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
         )
         post.thread.title, post.thread.slug = title, slug_for_title(title)
         cache.thread_changed(post.thread_id, post.thread.category_id)
+        search.index_thread(post.thread)
     if body == current.body_source:
         if renamed and editor.pk != post.author_id:
             _log_post(editor, "post.edit", post, "")
@@ -277,6 +282,7 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
     if editor.pk != post.author_id:
         _log_post(editor, "post.edit", post, "")
     cache.thread_changed(post.thread_id, post.thread.category_id)
+    search.index_posts([post.pk])
     return post
 
 
@@ -559,6 +565,7 @@ def rename_thread(
         return thread
     Thread.objects.filter(pk=thread.pk).update(title=title, slug=slug_for_title(title))
     thread.title, thread.slug = title, slug_for_title(title)
+    search.index_thread(thread)
     cache.thread_changed(thread.pk, current.category_id)
     _log_thread(
         actor,
@@ -630,6 +637,11 @@ def merge_thread(
         thread=target, position=F("position") + target.last_position
     )
     _renumber_thread(target.pk)
+    # Only an opening post carries its thread's title in the index, and the
+    # renumbering may have changed which post opens the merged thread.
+    search.index_posts(
+        list(Post.objects.filter(thread=target).values_list("pk", flat=True))
+    )
     source.delete()
     recount_thread(target.pk)
     recount_category(source.category_id)
@@ -698,6 +710,7 @@ def split_thread(
     # Positions are unique in the old thread, so they stay unique on arrival.
     Post.objects.filter(pk__in=post_ids).update(thread=new_thread)
     _renumber_thread(new_thread.pk)
+    search.index_posts(sorted(post_ids))
     recount_thread(source.pk)
     recount_thread(new_thread.pk)
     recount_category(source.category_id)
@@ -788,6 +801,7 @@ def delete_post(*, post: Post, actor: User, reason: str = "") -> None:
         raise ValidationError(
             "The opening post cannot be deleted; hide the thread instead."
         )
+    search.unindex_posts([current.pk])
     current.delete()
     _recount_after_post_change(current)
     _log_post(actor, "post.delete", current, reason, deleted=True)
@@ -859,9 +873,11 @@ def reject_post(*, post: Post, actor: User, reason: str = "") -> None:
             category_id=thread.category_id,
             target_user_id=current.author_id,
         )
+        search.unindex_posts(list(thread.posts.values_list("pk", flat=True)))
         thread.delete()
         cache.thread_changed(thread.pk, thread.category_id)
         return
+    search.unindex_posts([current.pk])
     current.delete()
     _recount_after_post_change(current)
     _log_post(actor, "post.reject", current, reason, deleted=True)

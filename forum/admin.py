@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from . import actions, cache
+from . import actions, cache, search
 from .markup import render_markdown
 from .models import Category, ModerationLogEntry, Post, Report, Thread
 
@@ -208,6 +208,7 @@ class PostAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
         if "body_source" in form.changed_data:
             obj.body_html = render_markdown(obj.body_source)
         super().save_model(request, obj, form, change)
+        search.index_posts([obj.pk])
 
     @admin.action(description="Hide selected posts")
     def hide_posts(self, request, queryset):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
@@ -127,6 +128,9 @@ class Post(models.Model):
     is_approved = models.BooleanField(default=True)
     # The address the post was sent from, for moderators (REMOTE_ADDR).
     ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    # PostgreSQL's full-text index (see forum.search); stays NULL on SQLite, which
+    # keeps its index in the FTS5 table forum_post_fts instead.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 

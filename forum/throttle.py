@@ -1,5 +1,5 @@
-"""Per-member posting rate limits, counted in the cache (shared through Redis
-when there are several app servers)."""
+"""Rate limits counted in the cache (shared through Redis when there are several
+app servers): posting per member, searching per guest address."""
 
 from datetime import timedelta
 
@@ -29,7 +29,21 @@ def allow_post(user) -> bool:
     A fixed window: the first post starts it, and it ends `seconds` later.
     """
     limit, seconds = posting_rate(user)
-    key = f"post-rate:{user.pk}"
+    return _count_in_window(f"post-rate:{user.pk}", limit, seconds)
+
+
+def allow_search(client: str) -> bool:
+    """Count one guest search from this address; False when over the limit.
+
+    Members are not limited: their searches cost what a guest's do, but they
+    are accountable and few.
+    """
+    limit, seconds = _parse_rate(settings.SEARCH_RATE_LIMIT)
+    return _count_in_window(f"search-rate:{client}", limit, seconds)
+
+
+def _count_in_window(key: str, limit: int, seconds: int) -> bool:
+    """Count one event under `key`: a fixed window that the first event starts."""
     cache.add(key, 0, timeout=seconds)
     try:
         count = cache.incr(key)

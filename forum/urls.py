@@ -48,4 +48,5 @@ urlpatterns = [
         moderation_views.user_hide_posts,
         name="user_hide_posts",
     ),
+    path("search/", views.search, name="search"),
 ]
