@@ -61,6 +61,9 @@ def guest_pages(site):
         "sign up": reverse("account_signup"),
         "sign in": reverse("account_login"),
         "password reset": reverse("account_reset_password"),
+        "search form": reverse("forum:search"),
+        "search results": reverse("forum:search") + "?q=typical+post",
+        "search, no results": reverse("forum:search") + "?q=zeppelin",
     }
 
 
