@@ -101,6 +101,12 @@ def test_sign_up_verify_reply_quote_start_edit_sign_out(
     expect(page.locator(f"#post-{first.pk}")).to_contain_text("Opening words, revised.")
     expect(page.locator(f"#post-{first.pk}")).to_contain_text("Edited")
 
+    # Search from the header finds the quoted reply.
+    page.locator("#search-q").fill("truth")
+    page.locator("form.search").get_by_role("button", name="Search").click()
+    expect(page.locator("main")).to_contain_text("Quoted for truth")
+    expect(page.locator("main mark").first).to_have_text(re.compile("truth", re.I))
+
     # Sign out (a POST from the user menu): a guest again.
     page.locator("nav.account-nav details.menu").last.locator("summary").click()
     page.get_by_role("button", name="Sign out").click()
