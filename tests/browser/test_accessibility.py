@@ -2,7 +2,6 @@
 Nu HTML Checker no error."""
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.urls import reverse
 from forum import actions
 from forum.models import Post
 from tests.browser.checkers import axe_violations, html_errors
+from tests.browser.sessions import signed_in_context
 from tests.factories import CategoryFactory, UserFactory
 
 
@@ -107,28 +107,11 @@ def moderator_pages(site):
     }
 
 
-def signed_in_context(browser, live_server, client, member):
-    """A browser context carrying the member's session; CSP bypassed for axe only."""
-    client.force_login(member)
-    context = browser.new_context(bypass_csp=True)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
-
-
 def test_every_page_type_passes_axe_and_the_html_checker(
     browser, live_server, site, tmp_path
 ):
     """0 axe violations (WCAG 2.0-2.2 A/AA) and 0 HTML errors, guest and member."""
     violations, documents = [], {}
-    member_client = Client()
 
     guest = browser.new_context(bypass_csp=True)
     guest_client = Client()
@@ -140,7 +123,9 @@ def test_every_page_type_passes_axe_and_the_html_checker(
         page.close()
     guest.close()
 
-    member = signed_in_context(browser, live_server, member_client, site["member"])
+    member, member_client = signed_in_context(
+        browser, live_server, site["member"], bypass_csp=True
+    )
     for name, url in member_pages(site).items():
         page = member.new_page()
         page.goto(f"{live_server.url}{url}")
@@ -160,9 +145,8 @@ def test_every_page_type_passes_axe_and_the_html_checker(
     ).content.decode()
     member.close()
 
-    moderator_client = Client()
-    moderator = signed_in_context(
-        browser, live_server, moderator_client, site["moderator"]
+    moderator, moderator_client = signed_in_context(
+        browser, live_server, site["moderator"], bypass_csp=True
     )
     for name, url in moderator_pages(site).items():
         page = moderator.new_page()

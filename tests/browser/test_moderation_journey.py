@@ -1,13 +1,12 @@
 """Report, lock, hide and resolve in a real browser, with and without JavaScript."""
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
 from playwright.sync_api import expect
 
 from forum import actions
 from forum.models import ModerationLogEntry, Report, Thread
+from tests.browser.sessions import signed_in_context
 from tests.factories import CategoryFactory, UserFactory
 
 
@@ -26,17 +25,8 @@ def board(transactional_db):
 
 
 def signed_in(browser, live_server, user, javascript):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(java_script_enabled=javascript)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
+    context, _client = signed_in_context(
+        browser, live_server, user, java_script_enabled=javascript
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
