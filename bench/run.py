@@ -85,6 +85,7 @@ def server_environment(var_dir: Path, use_redis: bool, prefix: str) -> dict:
         "VAR_DIR": str(var_dir),
         "POST_RATE_LIMIT": "1000000/60",
         "NEW_ACCOUNT_POST_RATE_LIMIT": "1000000/60",
+        "SEARCH_RATE_LIMIT": "1000000/60",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }

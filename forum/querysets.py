@@ -68,6 +68,22 @@ class PostQuerySet(models.QuerySet):
             | Q(thread__category_id__in=scope)
         )
 
+    def visible_in_thread(self, thread, user):
+        """Posts of `thread`, a thread the user may see, that the user may read.
+
+        The same rules as `visible_to`, on the post's own columns only: the
+        caller has checked the thread (`ThreadQuerySet.visible_to`), so a thread
+        page stays a range scan on (thread, position) for every reader, with no
+        join and no OR across tables for the planner to get wrong.
+        """
+        posts = self.filter(thread=thread)
+        if user.is_authenticated and thread.category_id in moderator_scope(user):
+            return posts
+        public = Q(is_hidden=False, is_approved=True)
+        if not user.is_authenticated:
+            return posts.filter(public)
+        return posts.filter(public | Q(author=user))
+
     def visible(self):
         """Posts that count: approved and not hidden (whatever their thread)."""
         return self.filter(is_hidden=False, is_approved=True)

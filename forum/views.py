@@ -159,7 +159,7 @@ def thread_detail(request, pk, slug=None):
     page = page or 1
     if page > thread.page_count:
         raise Http404("No such page.")
-    visible_posts = Post.objects.visible_to(request.user).with_author()
+    visible_posts = Post.objects.with_author().visible_in_thread(thread, request.user)
     posts = list(visible_posts.on_page(thread, page, settings.POSTS_PER_PAGE))
     user = request.user
     for post in posts:

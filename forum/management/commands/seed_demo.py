@@ -21,7 +21,7 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -166,6 +166,11 @@ class Command(BaseCommand):
             self._generate(
                 rng, total_posts, thread_total, hot_posts, user_total, started
             )
+        # Fresh planner statistics: after a bulk load they still describe nearly
+        # empty tables, and PostgreSQL then plans a thread page as a loop over
+        # every member (a second instead of a millisecond) until autovacuum runs.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {thread_total} threads and {total_posts} posts "
