@@ -340,10 +340,15 @@ end
 
 
 def check_replies(plan, before):
-    """Counters and positions after the replies, checked in SQL."""
-    from django.db import connection
+    """Counters and positions after the replies, checked in SQL.
 
-    with connection.cursor() as cursor:
+    One REPEATABLE READ snapshot: a reply still in flight when wrk stops may
+    commit between two of these queries, and must not look like a wrong count.
+    """
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cursor.execute(
             "SELECT count(*), min(position), max(position), count(DISTINCT position)"
             " FROM forum_post WHERE thread_id = %s",
