@@ -173,7 +173,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for guest pages, their versions, rate-limit counters and post
+    # fragments: the default 300 entries would cull counters under load.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 # Guests' pages are served from that cache for up to this long (0: off); every
 # write makes the pages it affects stale at once (forum/cache.py).
 GUEST_PAGE_CACHE_SECONDS = env_int("GUEST_PAGE_CACHE_SECONDS", 300)

@@ -394,3 +394,27 @@ def test_actions_refuse_unverified_authors(thread):
         actions.create_reply(
             thread=thread, author=UserFactory(verified_email=False), body="Hi"
         )
+
+
+def test_cached_post_fragments_follow_every_change(member_client, thread, user):
+    """Post headers and share panels are cached per post, never served stale."""
+    from accounts.actions import update_profile
+
+    post = thread.posts.get(position=1)
+    moderator = UserFactory(is_staff=True)
+
+    def first_article():
+        thread.refresh_from_db()
+        page = member_client.get(thread.get_absolute_url()).content.decode()
+        article = page[page.index(f'id="post-{post.pk}"') :]
+        return article[: article.index("</article>")]
+
+    assert "Member" in first_article()  # fills the fragment cache
+    update_profile(user=user, display_name="Renamed Author", bio="")
+    assert "Renamed Author" in first_article()
+    actions.create_reply(thread=thread, author=user, body="Second post")
+    assert "<dd>2</dd>" in first_article()  # the author's post count
+    actions.edit_post(post=post, editor=user, body="Opening post, edited.")
+    assert "Edited <time" in first_article()
+    actions.rename_thread(thread=thread, actor=moderator, title="Renamed thread")
+    assert "Renamed%20thread" in first_article()  # share links carry the title
