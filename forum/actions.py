@@ -130,11 +130,7 @@ def create_reply(
     suspended, locked).
     """
     if not permissions.can_reply(author, thread):
-        if not permissions.can_post(author):
-            raise PermissionDenied(refusal_message(author))
-        if thread.is_locked:
-            raise PermissionDenied("This thread is locked: it takes no new replies.")
-        raise PermissionDenied("You cannot reply to this thread.")
+        raise PermissionDenied(reply_refusal(author, thread))
     body_html = render_markdown(body)
     # Replies to a thread still waiting for approval wait with it.
     held = needs_approval(
@@ -158,6 +154,15 @@ def refusal_message(user: User) -> str:
     if user.is_authenticated and user.is_suspended:
         return permissions.suspension_message(user)
     return "Confirm your e-mail address before posting."
+
+
+def reply_refusal(user: User, thread: Thread | None) -> str:
+    """Why a member may not reply to `thread` (or, with None, write at all)."""
+    if not permissions.can_post(user):
+        return refusal_message(user)
+    if thread is not None and thread.is_locked:
+        return "This thread is locked: it takes no new replies."
+    return "You cannot reply to this thread."
 
 
 LINK_PATTERN = re.compile(r"<a\s")

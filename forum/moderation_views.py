@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,7 +32,7 @@ from .forms import (
     ThreadSplitForm,
 )
 from .models import Category, ModerationLogEntry, Post, Report, Thread
-from .views import page_links, post_location, requested_page
+from .views import page_links, paginate, post_location, requested_page
 
 QUEUE_PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
@@ -385,15 +384,6 @@ def post_report(request, pk):
 
 
 # Queues and the log.
-
-
-def paginate(request, queryset, per_page):
-    """A page of a queue (404 past the end) and its page links."""
-    page_number = requested_page(request) or 1
-    paginator = Paginator(queryset, per_page)
-    if page_number > max(paginator.num_pages, 1):
-        raise Http404("No such page.")
-    return paginator.page(page_number), paginator
 
 
 def require_moderator(user):

@@ -37,6 +37,15 @@ def requested_page(request) -> int | None:
     return int(value)
 
 
+def paginate(request, queryset, per_page):
+    """The requested page of a list and its paginator; Http404 past the end."""
+    page_number = requested_page(request) or 1
+    paginator = Paginator(queryset, per_page)
+    if page_number > paginator.num_pages:
+        raise Http404("No such page.")
+    return paginator.page(page_number), paginator
+
+
 def page_links(*, current: int, last: int, base_url: str, query: str = "") -> dict:
     """Numbered page links around `current`, with first/previous/next/last.
 
@@ -98,17 +107,13 @@ def board_index(request):
 def category_detail(request, slug):
     """A category's threads, pinned first, then by last activity; 25 a page."""
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
-    page_number = requested_page(request) or 1
     threads = (
         Thread.objects.visible_to(request.user)
         .for_category(category)
         .in_listing_order()
         .with_list_data()
     )
-    paginator = Paginator(threads, settings.THREADS_PER_PAGE)
-    if page_number > paginator.num_pages:
-        raise Http404("No such page.")
-    page = paginator.page(page_number)
+    page, paginator = paginate(request, threads, settings.THREADS_PER_PAGE)
     threads = list(page.object_list)
     subcategories = list(category.children.with_last_post())
     page_shows(
@@ -128,7 +133,7 @@ def category_detail(request, slug):
             "subcategories": subcategories,
             "threads": threads,
             "page_links": page_links(
-                current=page_number,
+                current=page.number,
                 last=paginator.num_pages,
                 base_url=category.get_absolute_url(),
             ),
@@ -283,7 +288,7 @@ def thread_reply(request, pk):
         form = ReplyForm(initial=quote_initial(request, thread))
     template, context = "forum/thread_reply.html", {"thread": thread, "form": form}
     if not permissions.can_reply(request.user, thread):
-        message = reply_refusal(request.user, thread)
+        message = actions.reply_refusal(request.user, thread)
         return refuse(request, template, context, message, status=403)
     if request.method == "GET" or "preview" in request.POST or not form.is_valid():
         return render_form_page(request, template, context)
@@ -322,17 +327,6 @@ RATE_LIMIT_MESSAGE = (
 )
 
 
-def reply_refusal(user, thread) -> str:
-    """Why this member cannot reply, in words for the page."""
-    if user.is_suspended:
-        return permissions.suspension_message(user)
-    if not permissions.has_verified_email(user):
-        return "Confirm your e-mail address before posting."
-    if thread is not None and thread.is_locked:
-        return "This thread is locked: it takes no new replies."
-    return "You cannot reply to this thread."
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_create(request):
@@ -347,7 +341,7 @@ def thread_create(request):
     else:
         context = {"form": ThreadForm(request.POST)}
     if not permissions.can_post(request.user):
-        message = reply_refusal(request.user, None)
+        message = actions.reply_refusal(request.user, None)
         return refuse(request, template, context, message, status=403)
     form = context["form"]
     if request.method == "GET" or "preview" in request.POST or not form.is_valid():
