@@ -193,9 +193,11 @@ SESSION_ENGINE = (
 )
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, loading a session's member with the
+# permission facts in the same query (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -3,8 +3,9 @@
 Guests (GET/HEAD, no session cookie, no messages cookie) get the board index,
 category pages, thread pages and profiles from a full-page cache: local memory
 by default, Redis when `REDIS_URL` is set. `GUEST_PAGE_CACHE_SECONDS` is the
-lifetime of a page (0 turns the cache off). Signed-in members always get a fresh
-render.
+lifetime of a page (0 turns the cache off). Signed-in members get their own
+render of every page, except thread pages, which members who moderate nothing
+share (`member_page`, at the end of this module).
 
 Invalidation by versions, not by deleting keys. A page depends on named things:
 "thread:<id>", "category:<id>", "member:<id>", "posts-by:<id>", "categories"
@@ -48,7 +49,9 @@ serve` runs a single (threaded) worker then. Several processes or servers need
 `REDIS_URL` (see docs/deploy.md).
 """
 
+import functools
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -56,12 +59,19 @@ from collections.abc import Iterable
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.html import escape
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
+
+from . import permissions
 
 CLOCK_KEY = "guest-page:clock"
 VERSION_PREFIX = "guest-page:v:"
@@ -91,8 +101,9 @@ def category_changed(*category_ids: int | None) -> None:
 
 
 def member_changed(user_id: int) -> None:
-    """A member's name, avatar or status changed: every page that shows them."""
-    _bump_on_commit(f"member:{user_id}", f"posts-by:{user_id}")
+    """A member's name, avatar or status changed: every page that shows them,
+    and their card (`viewer_changed`)."""
+    _bump_on_commit(f"member:{user_id}", f"posts-by:{user_id}", f"viewer:{user_id}")
 
 
 def member_posted(user_id: int) -> None:
@@ -187,14 +198,8 @@ def guest_page(view):
         seconds = settings.GUEST_PAGE_CACHE_SECONDS
         if not seconds or not is_guest_request(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
-        entry = _local.get(key)
-        if entry is None or not _is_current(entry["versions"]):
-            entry = cache.get(key)
-            if entry is not None and _is_current(entry["versions"]):
-                _local.put(key, entry)
-            else:
-                entry = None
+        key = _page_key(PAGE_PREFIX, request)
+        entry = _current_entry(key)
         if entry is not None:
             return _conditional(request, _response_from(entry), entry)
 
@@ -203,7 +208,15 @@ def guest_page(view):
         response = view(request, *args, **kwargs)
         if not _storable(request, response):
             return response
-        entry = _store(key, request._guest_page_shows, started, response, seconds)
+        entry = _store(
+            key,
+            request._guest_page_shows,
+            started,
+            seconds,
+            content=response.content,
+            content_type=response["Content-Type"],
+            etag=f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"',
+        )
         if entry is None:
             return response
         return _conditional(request, response, entry)
@@ -211,10 +224,25 @@ def guest_page(view):
     return wrapped
 
 
-def _page_key(request) -> str:
+def _page_key(prefix: str, request, variant: str = "") -> str:
     # The page shows absolute URLs (share links, canonical), hence scheme and host.
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return PAGE_PREFIX + hashlib.blake2b(address.encode(), digest_size=20).hexdigest()
+    digest = hashlib.blake2b(address.encode(), digest_size=20).hexdigest()
+    return f"{prefix}{digest}{variant}"
+
+
+def _current_entry(key: str, also: dict | None = None) -> dict | None:
+    """The stored page under `key` if every version it was rendered with holds
+    (and the versions `also`, checked in the same round trip)."""
+    also = also or {}
+    entry = _local.get(key)
+    if entry is None or not _is_current(entry["versions"] | also):
+        entry = cache.get(key)
+        if entry is not None and _is_current(entry["versions"] | also):
+            _local.put(key, entry)
+        else:
+            entry = None
+    return entry
 
 
 def _is_current(versions: dict) -> bool:
@@ -234,7 +262,9 @@ def _storable(request, response) -> bool:
     )
 
 
-def _store(key, names, started, response, seconds) -> dict | None:
+def _store(key, names, started, seconds, **fields) -> dict | None:
+    """Store a rendered page with the versions of what it shows; None if a
+    write committed while it rendered (the page may show the old rows)."""
     version_keys = [VERSION_PREFIX + name for name in names]
     versions = cache.get_many(version_keys)
     missing = [k for k in version_keys if k not in versions]
@@ -245,13 +275,10 @@ def _store(key, names, started, response, seconds) -> dict | None:
     if len(versions) < len(version_keys) or any(
         value > started for value in versions.values()
     ):
-        # A write committed while this page rendered: it may show the old rows.
         return None
     now = time.time()
     entry = {
-        "content": response.content,
-        "content_type": response["Content-Type"],
-        "etag": f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"',
+        **fields,
         "last_modified": int(now),
         "expires": now + seconds,
         "versions": versions,
@@ -321,3 +348,266 @@ def _conditional(request, response, entry):
         last_modified=entry["last_modified"],
         response=response,
     )
+
+
+# Members' thread pages: one rendering shared by every member of a kind.
+#
+# A thread page differs between members (who moderate nothing) only in a few
+# places: their name and profile link in the header, the CSRF token of its
+# forms, and the links they have on their own posts (Edit, History) and on
+# other members' (Report). So the page is rendered once per kind of member
+# (may post; may not post yet) with markers in those places, stored like a
+# guest page (same versions, same invalidation), and each member gets it with
+# the markers filled in.
+#
+# Filled in from the member's card, not from their row: a few facts kept in
+# the cache ("member-card:<id>": id, name, profile link, kind, the session
+# hash), checked against the session and against the version of
+# "viewer:<id>", which every change to the member, their e-mail addresses or
+# their roles bumps (`viewer_changed`, from forum.signals and
+# `member_changed`). A hit thus costs three cache round trips (session, card,
+# versions) and no query. The card only ever chooses which public page to
+# show: every write still checks the member's row.
+#
+# Who gets it: members who moderate nothing and are not suspended, with no
+# message waiting, on public threads, on pages where they have no post that
+# others cannot see (hidden, awaiting approval). Everyone else gets a normal
+# render, as does every miss.
+
+MEMBER_PAGE_PREFIX = "member-page:p1:"
+CARD_PREFIX = "member-card:c1:"
+
+
+class PageMarkers:
+    """The markers of a shared member page, and how to fill them in.
+
+    The markers carry a token derived from SECRET_KEY: nobody who writes a post
+    or a title can forge one, and every one is replaced before a page is sent.
+    A page is split at its markers once, when rendered (`split`); filling it in
+    for a member (`fill`) is then a join, with no search through the page.
+    """
+
+    def __init__(self, secret: str):
+        digest = salted_hmac(
+            "forum.cache.PageMarkers", "", secret=secret, algorithm="sha256"
+        ).hexdigest()
+        token = f"m{digest[:24]}"
+        self.token = token
+        self.name = f"{token}name"
+        self.profile = f"{token}profile"
+        self.csrf = f"{token}csrf"
+        self.end = mark_safe(f"<!--{token} end-->")  # noqa: S308 - our constant
+        self._pattern = re.compile(
+            rf"<!--{token} (own|other) (\d+)-->(.*?)<!--{token} end-->"
+            rf"|{token}(name|profile|csrf)".encode(),
+            re.DOTALL,
+        )
+
+    def own(self, author_id: int) -> str:
+        """Opens what the post's author sees on it, closed by `end`."""
+        return mark_safe(f"<!--{self.token} own {int(author_id)}-->")  # noqa: S308
+
+    def other(self, author_id: int) -> str:
+        """Opens what every other member sees on the post, closed by `end`."""
+        return mark_safe(f"<!--{self.token} other {int(author_id)}-->")  # noqa: S308
+
+    def split(self, content: bytes) -> list:
+        """The page as parts: bytes as they are, a slot's name (str), or a
+        section (True for the author's, the author's id, its bytes)."""
+        parts, start = [], 0
+        for match in self._pattern.finditer(content):
+            parts.append(content[start : match.start()])
+            kind, author_id, body, slot = match.groups()
+            if slot:
+                parts.append(slot.decode())
+            else:
+                parts.append((kind == b"own", int(author_id), body))
+            start = match.end()
+        parts.append(content[start:])
+        return parts
+
+    @staticmethod
+    def fill(parts: list, card: dict, csrf_token: str) -> bytes:
+        """The page for the member of `card`: their sections kept, their
+        values in."""
+        values = {
+            "name": card["name"],
+            "profile": card["profile"],
+            "csrf": csrf_token.encode(),  # letters and digits only
+        }
+        member_id = card["id"]
+        page = []
+        for part in parts:
+            if type(part) is bytes:
+                page.append(part)
+            elif type(part) is str:
+                page.append(values[part])
+            elif part[0] == (part[1] == member_id):
+                page.append(part[2])
+        return b"".join(page)
+
+
+def _markers() -> PageMarkers:
+    return _markers_for(settings.SECRET_KEY)
+
+
+@functools.cache
+def _markers_for(secret: str) -> PageMarkers:
+    return PageMarkers(secret)
+
+
+class SharedViewer:
+    """Stands in for the member in a shared page's template (`user`).
+
+    What the header shows of a member is a marker; what a shared page is
+    rendered for (no moderation, no suspension) is constant.
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    is_suspended = False
+    pk = id = None
+
+    def __init__(self, markers: PageMarkers):
+        self.name = markers.name
+        self._profile = markers.profile
+
+    def get_absolute_url(self) -> str:
+        return self._profile
+
+
+def member_page(view):
+    """Serve members one shared rendering of the view's page (see above).
+
+    The view renders a shared page only when it calls `share_page` (after
+    `wants_shared_page`); guests go on to `guest_page`, applied outside.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        seconds = settings.GUEST_PAGE_CACHE_SECONDS
+        if not seconds or not _may_share(request):
+            return view(request, *args, **kwargs)
+        started = _clock()
+        card = _current_card(request)
+        if card is not None and card["kind"] is not None:
+            key = _page_key(MEMBER_PAGE_PREFIX, request, card["kind"])
+            entry = _current_entry(key, card["versions"])
+            if entry is not None and card["id"] not in entry["private_authors"]:
+                return _member_response(request, entry, card)
+
+        # A miss (or a stale card): the member's row, a card made from it, and,
+        # when the member may share pages, a rendering to share.
+        if card is None or card["kind"] is not None:
+            if not request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            card = _store_card(request.user, started, seconds)
+        if card["kind"] is None:  # a moderator, say: never a shared page
+            return view(request, *args, **kwargs)
+        request._guest_page_shows = {SITE}
+        request._member_page = {"private_authors": None}
+        response = view(request, *args, **kwargs)
+        private_authors = request._member_page["private_authors"]
+        if private_authors is None:  # rendered for this member alone
+            return response
+        entry = {
+            "parts": _markers().split(response.content),
+            "content_type": response["Content-Type"],
+            "private_authors": private_authors,
+        }
+        if _storable(request, response):
+            key = _page_key(MEMBER_PAGE_PREFIX, request, card["kind"])
+            _store(key, request._guest_page_shows, started, seconds, **entry)
+        return _member_response(request, entry, card)
+
+    return wrapped
+
+
+def viewer_changed(user_id: int) -> None:
+    """A member's row, e-mail addresses or roles changed: their card is stale."""
+    _bump_on_commit(f"viewer:{user_id}")
+
+
+def _may_share(request) -> bool:
+    """A read with a session and no message waiting (checked without a query)."""
+    return (
+        request.method in {"GET", "HEAD"}
+        and settings.SESSION_COOKIE_NAME in request.COOKIES
+        and "messages" not in request.COOKIES
+        and "_messages" not in request.session
+    )
+
+
+def _current_card(request) -> dict | None:
+    """The card of the session's member, if stored, theirs and current."""
+    session = request.session
+    try:
+        user_id = int(session[SESSION_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
+    card = cache.get(f"{CARD_PREFIX}{user_id}")
+    # What django.contrib.auth.get_user checks, without the row: a backend
+    # still in use, the password the session was made with.
+    if (
+        card is None
+        or session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS
+        or not constant_time_compare(
+            card["session_hash"], session.get(HASH_SESSION_KEY) or ""
+        )
+    ):
+        return None
+    if card["kind"] is None and not _is_current(card["versions"]):
+        return None  # page cards are checked with the page's versions
+    return card
+
+
+def _store_card(user, started: int, seconds: int) -> dict:
+    """The member's card, made from their row; stored unless a change to the
+    member committed since `started` (the row may be the old one)."""
+    if user.is_suspended or permissions.can_moderate_any(user):
+        kind = None
+    else:
+        kind = ":member" if permissions.can_post(user) else ":member-unverified"
+    name = VERSION_PREFIX + f"viewer:{user.pk}"
+    cache.add(name, started, timeout=None)
+    version = cache.get(name)
+    card = {
+        "id": user.pk,
+        "name": escape(user.name).encode(),
+        "profile": escape(user.get_absolute_url()).encode(),
+        "kind": kind,
+        "session_hash": user.get_session_auth_hash(),
+        "versions": {name: version},
+    }
+    if version is not None and version <= started:
+        cache.set(f"{CARD_PREFIX}{user.pk}", card, timeout=seconds)
+    return card
+
+
+def _member_response(request, entry, card) -> HttpResponse:
+    content = PageMarkers.fill(entry["parts"], card, get_token(request))
+    response = HttpResponse(content, content_type=entry["content_type"])
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def wants_shared_page(request) -> bool:
+    """Whether `member_page` asks this view for a shared rendering."""
+    return getattr(request, "_member_page", None) is not None
+
+
+def share_page(request, *, private_authors: Iterable[int]) -> PageMarkers | None:
+    """Agree to render the shared page; the markers to render it with.
+
+    `private_authors`: the members with posts on the page that others do not
+    see; the page is not theirs to get. None (render normally) when the member
+    asking is one of them.
+    """
+    private_authors = frozenset(private_authors)
+    if request.user.pk in private_authors:
+        return None
+    request._member_page["private_authors"] = private_authors
+    return _markers()

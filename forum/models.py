@@ -100,6 +100,11 @@ class Thread(models.Model):
     def page_count(self) -> int:
         return max(1, -(-self.last_position // settings.POSTS_PER_PAGE))
 
+    @property
+    def is_public(self) -> bool:
+        """Shown to everyone: neither hidden nor awaiting approval."""
+        return self.is_approved and not self.is_hidden
+
 
 class Post(models.Model):
     """One message in a thread; `body_html` is rendered once, when written."""
@@ -169,6 +174,11 @@ class Post(models.Model):
     def page_number(self) -> int:
         """The thread page that shows this post."""
         return (self.position - 1) // settings.POSTS_PER_PAGE + 1
+
+    @property
+    def is_public(self) -> bool:
+        """Shown to everyone: neither hidden nor awaiting approval."""
+        return self.is_approved and not self.is_hidden
 
 
 class PostRevision(models.Model):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import BigIntegerField, Value
 from django.utils import timezone
 
@@ -74,6 +75,58 @@ def moderator_scope(user: User) -> frozenset[int] | _Everything:
     return user._moderator_scope
 
 
+def member_with_permission_facts(user_id: int) -> User | None:
+    """The member `user_id`, with what `has_verified_email` and `moderator_scope`
+    ask answered in the same query; None if there is no such member.
+
+    The session's member is loaded this way (accounts.backends): a member who
+    moderates nothing then costs no permission query at all. Plain SQL on a
+    cursor because this runs on every signed-in request, and building the
+    query with the ORM costs several times what running it does.
+    """
+    from accounts.models import User
+
+    from .models import Category
+
+    fields = User._meta.concrete_fields
+    columns = ", ".join(f"member.{connection.ops.quote_name(f.column)}" for f in fields)
+    sql = f"""
+        SELECT {columns},
+            EXISTS (SELECT 1 FROM {EmailAddress._meta.db_table} email
+                WHERE email.user_id = member.id AND email.verified),
+            EXISTS (SELECT 1 FROM {Category.moderators.through._meta.db_table} m
+                WHERE m.user_id = member.id),
+            EXISTS (SELECT 1 FROM {User.groups.through._meta.db_table} membership
+                JOIN {Group._meta.db_table} grp ON grp.id = membership.group_id
+                WHERE membership.user_id = member.id AND grp.name = %s)
+        FROM {User._meta.db_table} member
+        WHERE member.id = %s
+    """  # noqa: S608 - names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [GLOBAL_MODERATORS_GROUP, user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for field, value in zip(fields, row, strict=False):
+        column = field.get_col(User._meta.db_table)
+        # What the ORM would do to the value: SQLite's dates are text, say.
+        for convert in connection.ops.get_db_converters(
+            column
+        ) + column.get_db_converters(connection):
+            value = convert(value, column, connection)
+        values.append(value)
+    user = User.from_db(connection.alias, [f.attname for f in fields], values)
+    verified_email, category_moderator, global_moderator = row[len(fields) :]
+    user._has_verified_email = bool(verified_email)
+    if global_moderator:
+        user._moderator_scope = EVERY_CATEGORY
+    elif not category_moderator:
+        user._moderator_scope = frozenset()
+    # A category moderator's scope (the category ids) is asked when needed.
+    return user
+
+
 def is_global_moderator(user: User) -> bool:
     """Administrators and members of the global moderators' group."""
     return moderator_scope(user) is EVERY_CATEGORY
@@ -129,23 +182,31 @@ def can_reply(user: User, thread: Thread) -> bool:
     return not thread.is_locked
 
 
-def can_edit_post(user: User, post: Post) -> bool:
+def can_edit_post(user: User, post: Post, *, authored: bool | None = None) -> bool:
     """Authors edit their own posts while the thread is open; moderators edit
-    any post of their categories."""
+    any post of their categories.
+
+    `authored` answers "is the post the user's?" instead of the post's author:
+    a shared page renders both answers (forum.cache).
+    """
     if not can_post(user):
         return False
     if can_moderate(user, post.thread.category_id):
         return True
-    return post.author_id == user.pk and not (
+    if authored is None:
+        authored = post.author_id == user.pk
+    return authored and not (
         post.is_hidden or post.thread.is_locked or post.thread.is_hidden
     )
 
 
-def can_see_history(user: User, post: Post) -> bool:
+def can_see_history(user: User, post: Post, *, authored: bool | None = None) -> bool:
     """A post's earlier versions are for its author and its moderators."""
+    if authored is None:
+        authored = post.author_id == user.pk
     return bool(
         user.is_authenticated
-        and (post.author_id == user.pk or can_moderate(user, post.thread.category_id))
+        and (authored or can_moderate(user, post.thread.category_id))
     )
 
 
@@ -159,9 +220,11 @@ def can_delete_post(user: User, post: Post) -> bool:
     return is_administrator(user) and not user.is_suspended
 
 
-def can_report(user: User, post: Post) -> bool:
+def can_report(user: User, post: Post, *, authored: bool | None = None) -> bool:
     """Members who may write report other members' posts."""
-    return can_post(user) and post.author_id != user.pk
+    if authored is None:
+        authored = post.author_id == user.pk
+    return can_post(user) and not authored
 
 
 def can_suspend(user: User, member: User) -> bool:

@@ -13,7 +13,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.models import User
 
 from . import actions, permissions, throttle
-from .cache import guest_page, page_shows
+from .cache import (
+    SharedViewer,
+    guest_page,
+    member_page,
+    page_shows,
+    share_page,
+    wants_shared_page,
+)
 from .forms import PostEditForm, ReplyForm, SearchForm, ThreadForm
 from .markup import render_markdown
 from .models import Category, Post, Thread
@@ -143,11 +150,13 @@ def category_detail(request, slug):
 
 @require_safe
 @guest_page
+@member_page
 def thread_detail(request, pk, slug=None):
     """A page of a thread: 20 posts picked by position, never by OFFSET.
 
     A wrong or missing slug, or an explicit `?page=1`, redirects (301) to the
-    canonical URL.
+    canonical URL. Members who moderate nothing may get a rendering shared by
+    all of them (forum.cache.member_page).
     """
     thread = get_object_or_404(
         Thread.objects.visible_to(request.user).select_related(
@@ -166,12 +175,15 @@ def thread_detail(request, pk, slug=None):
         raise Http404("No such page.")
     visible_posts = Post.objects.with_author().visible_in_thread(thread, request.user)
     posts = list(visible_posts.on_page(thread, page, settings.POSTS_PER_PAGE))
+    markers = None
+    if wants_shared_page(request) and thread.is_public:
+        markers = share_page(
+            request, private_authors=private_authors_on_page(thread, page, posts)
+        )
     user = request.user
     for post in posts:
         post.thread = thread  # known already; spares a query per post
-        post.can_edit = permissions.can_edit_post(user, post)
-        post.show_history = post.edited_at and permissions.can_see_history(user, post)
-        post.can_report = permissions.can_report(user, post)
+        post.controls = post_controls(user, post, markers)
     recommended_posts = list(visible_posts.recommended_in(thread)) if page == 1 else []
     page_shows(
         request,
@@ -185,25 +197,69 @@ def thread_detail(request, pk, slug=None):
     )
     can_reply = permissions.can_reply(user, thread)
     can_moderate = permissions.can_moderate(user, thread.category_id)
-    return render(
-        request,
-        "forum/thread_detail.html",
-        {
-            "thread": thread,
-            "page": page,
-            "posts": posts,
-            "recommended_posts": recommended_posts,
-            "page_links": page_links(
-                current=page, last=thread.page_count, base_url=thread.get_absolute_url()
-            ),
-            "can_reply": can_reply,
-            "reply_form": ReplyForm() if can_reply else None,
-            "has_verified_email": permissions.has_verified_email(user),
-            "can_moderate": can_moderate,
-            "is_administrator": permissions.is_administrator(user),
-            "thread_operations": thread_operations(thread) if can_moderate else [],
-        },
-    )
+    context = {
+        "thread": thread,
+        "page": page,
+        "posts": posts,
+        "recommended_posts": recommended_posts,
+        "page_links": page_links(
+            current=page, last=thread.page_count, base_url=thread.get_absolute_url()
+        ),
+        "can_reply": can_reply,
+        "reply_form": ReplyForm() if can_reply else None,
+        "has_verified_email": permissions.has_verified_email(user),
+        "can_moderate": can_moderate,
+        "is_administrator": permissions.is_administrator(user),
+        "thread_operations": thread_operations(thread) if can_moderate else [],
+    }
+    if markers is not None:
+        # The member's name, profile link and CSRF token become markers.
+        context.update(user=SharedViewer(markers), csrf_token=markers.csrf)
+    return render(request, "forum/thread_detail.html", context)
+
+
+def private_authors_on_page(thread: Thread, page: int, posts: list[Post]) -> set[int]:
+    """Authors of the page's posts that not every member sees (hidden, waiting).
+
+    `posts` are the page's posts as a member sees them: a position missing from
+    them is such a post (or a deleted one); asked only when there is a gap.
+    """
+    first = (page - 1) * settings.POSTS_PER_PAGE + 1
+    last = min(first + settings.POSTS_PER_PAGE - 1, thread.last_position)
+    authors = {post.author_id for post in posts if not post.is_public}
+    missing = set(range(first, last + 1)) - {post.position for post in posts}
+    if missing:
+        authors.update(
+            Post.objects.filter(thread=thread, position__in=missing).values_list(
+                "author_id", flat=True
+            )
+        )
+    return authors
+
+
+def post_controls(user, post: Post, markers) -> list[dict]:
+    """The links a post's footer offers the user: Edit, History, Report.
+
+    On a shared page (`markers`), both answers: for the post's author and for
+    every other member, each between its markers.
+    """
+
+    def controls(authored=None, opening="", closing=""):
+        return {
+            "edit": permissions.can_edit_post(user, post, authored=authored),
+            "history": bool(post.edited_at)
+            and permissions.can_see_history(user, post, authored=authored),
+            "report": permissions.can_report(user, post, authored=authored),
+            "open": opening,
+            "close": closing,
+        }
+
+    if markers is None:
+        return [controls()]
+    return [
+        controls(True, markers.own(post.author_id), markers.end),
+        controls(False, markers.other(post.author_id), markers.end),
+    ]
 
 
 def thread_operations(thread: Thread) -> list[tuple[str, str]]:

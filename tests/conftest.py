@@ -23,6 +23,12 @@ def _test_settings(settings):
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a write's on-commit callbacks, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def user(db):
     return UserFactory()
 

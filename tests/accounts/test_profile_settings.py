@@ -221,8 +221,9 @@ def test_replacing_the_avatar_deletes_the_old_file(
         post(member_client, avatar=image_file("new.jpg", "JPEG"))
     user.refresh_from_db()
     assert user.avatar.name != first
-    # The old file's deletion, and forum.cache making pages with the avatar stale.
-    assert len(callbacks) == 2
+    # The old file's deletion, forum.cache making pages with the avatar stale,
+    # and the member's card (forum.signals, on the saved row).
+    assert len(callbacks) == 3
     assert stored_avatars(media_root) == [user.avatar.name.split("/")[1]]
 
 

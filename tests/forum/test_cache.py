@@ -27,12 +27,6 @@ def cache_on(settings):
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a write's on-commit callbacks, as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def board(committed):
     """A subcategory with a 45-post thread (pages of 20, 20, 5), by two authors."""
     parent = CategoryFactory(name="Parent", slug="parent")
@@ -135,8 +129,9 @@ def test_head_is_served_from_the_cache(client, board, django_assert_num_queries)
     assert response.status_code == 200
 
 
-def test_members_are_never_served_a_cached_page(client, board):
-    """A signed-in member gets a fresh render with their own menu."""
+def test_members_are_never_served_a_guests_page(client, board):
+    """A signed-in member gets their own menu and forms, never a guest's page
+    (their shared pages: tests/forum/test_member_pages.py)."""
     url = board["thread"].get_absolute_url()
     client.get(url)
     client.force_login(board["bob"])
