@@ -112,9 +112,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Stored guest pages and members' shared pages answer here (forum/cache.py):
+    # what follows (the member's row, messages, URL resolution) a hit needs not.
+    "forum.middleware.CachedPagesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
 ]

@@ -65,6 +65,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import escape
@@ -188,9 +189,10 @@ def is_guest_request(request) -> bool:
 
 
 def guest_page(view):
-    """Serve the view's page to guests from the cache, with ETag and 304s.
+    """Render and store the view's page for guests, with ETag and 304s.
 
-    The view calls `page_shows` for everything the page shows.
+    `CachedPagesMiddleware` serves the stored page (`stored_response`); the
+    view runs on a miss, and calls `page_shows` for everything the page shows.
     """
 
     @wraps(view)
@@ -198,18 +200,13 @@ def guest_page(view):
         seconds = settings.GUEST_PAGE_CACHE_SECONDS
         if not seconds or not is_guest_request(request):
             return view(request, *args, **kwargs)
-        key = _page_key(PAGE_PREFIX, request)
-        entry = _current_entry(key)
-        if entry is not None:
-            return _conditional(request, _response_from(entry), entry)
-
         started = _clock()
         request._guest_page_shows = {SITE}
         response = view(request, *args, **kwargs)
         if not _storable(request, response):
             return response
         entry = _store(
-            key,
+            _page_key(PAGE_PREFIX, request),
             request._guest_page_shows,
             started,
             seconds,
@@ -221,7 +218,43 @@ def guest_page(view):
             return response
         return _conditional(request, response, entry)
 
+    wrapped.stores_pages = True
     return wrapped
+
+
+def _serves_stored_pages(request) -> bool:
+    """Whether the request's view stores pages: other pages cost no lookup."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    return getattr(view, "stores_pages", False)
+
+
+def stored_response(request) -> HttpResponse | None:
+    """The stored page for this request, if a current one is stored: a guest
+    page, or the shared page of the member's kind, filled in for them.
+
+    Asked by `forum.middleware.CachedPagesMiddleware` for every request, before
+    authentication, messages and URL resolution: a hit needs none of them.
+    """
+    if not settings.GUEST_PAGE_CACHE_SECONDS or not _serves_stored_pages(request):
+        return None
+    if is_guest_request(request):
+        entry = _current_entry(_page_key(PAGE_PREFIX, request))
+        if entry is None:
+            return None
+        return _conditional(request, _response_from(entry), entry)
+    if not _may_share(request):
+        return None
+    card = request._member_card = _current_card(request)
+    if card is None or card["kind"] is None:
+        return None
+    key = _page_key(MEMBER_PAGE_PREFIX, request, card["kind"])
+    entry = _current_entry(key, card["versions"])
+    if entry is None or card["id"] in entry["private_authors"]:
+        return None
+    return _member_response(request, entry, card)
 
 
 def _page_key(prefix: str, request, variant: str = "") -> str:
@@ -480,9 +513,10 @@ class SharedViewer:
 
 
 def member_page(view):
-    """Serve members one shared rendering of the view's page (see above).
+    """Render and store the view's page for members to share (see above).
 
-    The view renders a shared page only when it calls `share_page` (after
+    `CachedPagesMiddleware` serves the stored page (`stored_response`). The
+    view renders a shared page only when it calls `share_page` (after
     `wants_shared_page`); guests go on to `guest_page`, applied outside.
     """
 
@@ -491,21 +525,16 @@ def member_page(view):
         seconds = settings.GUEST_PAGE_CACHE_SECONDS
         if not seconds or not _may_share(request):
             return view(request, *args, **kwargs)
-        started = _clock()
-        card = _current_card(request)
-        if card is not None and card["kind"] is not None:
-            key = _page_key(MEMBER_PAGE_PREFIX, request, card["kind"])
-            entry = _current_entry(key, card["versions"])
-            if entry is not None and card["id"] not in entry["private_authors"]:
-                return _member_response(request, entry, card)
-
+        card = getattr(request, "_member_card", None)  # from `stored_response`
+        if card is not None and card["kind"] is None:  # a moderator, say
+            return view(request, *args, **kwargs)
         # A miss (or a stale card): the member's row, a card made from it, and,
         # when the member may share pages, a rendering to share.
-        if card is None or card["kind"] is not None:
-            if not request.user.is_authenticated:
-                return view(request, *args, **kwargs)
-            card = _store_card(request.user, started, seconds)
-        if card["kind"] is None:  # a moderator, say: never a shared page
+        started = _clock()
+        if not request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        card = _store_card(request.user, started, seconds)
+        if card["kind"] is None:
             return view(request, *args, **kwargs)
         request._guest_page_shows = {SITE}
         request._member_page = {"private_authors": None}
@@ -523,6 +552,7 @@ def member_page(view):
             _store(key, request._guest_page_shows, started, seconds, **entry)
         return _member_response(request, entry, card)
 
+    wrapped.stores_pages = True
     return wrapped
 
 

@@ -430,3 +430,30 @@ def test_moderation_makes_the_thread_pages_stale_at_once(
         moderate(thread, moderator, board)
     for url in urls:
         assert not served_from_cache(client, url), url
+
+
+def test_a_hit_carries_the_security_headers_of_every_page(client, board):
+    """Hits are answered by CachedPagesMiddleware, inside the middleware that
+    sets CSP, X-Frame-Options and the like."""
+    url = board["thread"].get_absolute_url()
+    rendered = client.get(url)
+    hit = client.get(url)
+
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+    ):
+        assert hit[header] == rendered[header]
+
+
+def test_pages_that_are_never_stored_cost_no_lookup(client, board, monkeypatch):
+    """Only views that store pages are looked up (forum.cache.stored_response)."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("looked up a page that is never stored")
+
+    monkeypatch.setattr(page_cache, "_current_entry", fail)
+    assert client.get("/search/").status_code == 200
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/no/such/page/").status_code == 404

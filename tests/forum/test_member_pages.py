@@ -330,3 +330,14 @@ def test_a_card_is_not_stored_across_a_change(board, committed):
     page_cache._store_card(carol, started, 300)
 
     assert cache.get(f"{page_cache.CARD_PREFIX}{carol.pk}") is None
+
+
+def test_a_shared_page_carries_the_security_headers(board):
+    carol = signed_in(board["carol"])
+    url = board["thread"].get_absolute_url()
+    rendered = carol.get(url)
+    hit = carol.get(url)
+
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Vary"):
+        assert hit[header] == rendered[header]
+    assert hit["Cache-Control"] == "private, no-cache"
