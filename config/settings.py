@@ -168,21 +168,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: Redis when REDIS_URL is set (shared by all app servers), else local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "config.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "forum"),
-        }
+    _redis_cache = {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "forum"),
     }
+    # "pages": stored pages (forum/cache.py), in the same Redis.
+    CACHES = {"default": _redis_cache, "pages": _redis_cache}
 else:
-    # Room for guest pages, their versions, rate-limit counters and post
-    # fragments: the default 300 entries would cull counters under load.
     CACHES = {
+        # Page versions, rate-limit counters, post fragments, members' cards:
+        # small entries, room for many (the default 300 would cull counters).
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 20_000},
-        }
+        },
+        # Stored pages, 60-70 KB each: a bound on the process's memory.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 1_000},
+        },
     }
 # Guests' pages are served from that cache for up to this long (0: off); every
 # write makes the pages it affects stale at once (forum/cache.py).

@@ -79,6 +79,8 @@ VERSION_PREFIX = "guest-page:v:"
 # The entry format is part of the key: a deploy that changes it starts afresh.
 PAGE_PREFIX = "guest-page:p2:"
 SITE = "site"
+# Pages are stored in this cache (settings.CACHES), versions in the default one.
+PAGES = "pages"
 CATEGORY_LIST = "categories"
 # Pages kept in each process too, most recently used first, when the cache is
 # shared (Redis): a hit on a hot page then costs one round trip (its versions),
@@ -270,7 +272,7 @@ def _current_entry(key: str, also: dict | None = None) -> dict | None:
     also = also or {}
     entry = _local.get(key)
     if entry is None or not _is_current(entry["versions"] | also):
-        entry = cache.get(key)
+        entry = caches[PAGES].get(key)
         if entry is not None and _is_current(entry["versions"] | also):
             _local.put(key, entry)
         else:
@@ -316,7 +318,7 @@ def _store(key, names, started, seconds, **fields) -> dict | None:
         "expires": now + seconds,
         "versions": versions,
     }
-    cache.set(key, entry, timeout=seconds)
+    caches[PAGES].set(key, entry, timeout=seconds)
     _local.put(key, entry)
     return entry
 
@@ -336,7 +338,7 @@ class _LocalPages:
     @property
     def enabled(self) -> bool:
         # With the local-memory cache the shared copy is local already.
-        return not isinstance(caches["default"], LocMemCache)
+        return not isinstance(caches[PAGES], LocMemCache)
 
     def get(self, key):
         if not self.enabled:

@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from forum import actions
 from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
@@ -13,6 +13,7 @@ def _test_settings(settings):
     settings.GUEST_PAGE_CACHE_SECONDS = 0
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     cache.clear()
+    caches["pages"].clear()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

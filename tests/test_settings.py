@@ -180,6 +180,14 @@ def test_redis_url_switches_the_cache_to_redis(tmp_path, env, backend, location)
     cache = values["CACHES"]["default"]
     assert cache["BACKEND"] == backend
     assert cache.get("LOCATION") == location
+    # Stored pages: the same Redis, or a local cache of its own with a bound.
+    pages = values["CACHES"]["pages"]
+    assert pages["BACKEND"] == backend
+    if location:
+        assert pages == cache
+    else:
+        assert pages["LOCATION"] != cache.get("LOCATION", "")
+        assert pages["OPTIONS"]["MAX_ENTRIES"] <= 1_000
 
 
 def test_production_defaults_are_strict(tmp_path):
