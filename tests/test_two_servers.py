@@ -2,9 +2,9 @@
 
 Two gunicorn processes serve the test database on two loopback ports, with
 the test run's REDIS_URL and key prefix. A reply through one shows at once to
-a guest of the other (the page cache is shared and invalidated), a session
-made on one is valid on the other, and the posting rate limit counts across
-both.
+a guest and to a member of the other (the page cache, members' shared pages and
+their cards are shared and invalidated), a session made on one is valid on the
+other, and the posting rate limit counts across both.
 
 Runs on PostgreSQL with REDIS_URL set; CI's PostgreSQL run (REQUIRE_DATABASE_VENDOR
 =postgresql) sets both, and there a missing REDIS_URL fails instead of skipping.
@@ -213,13 +213,27 @@ def test_two_servers_share_cache_sessions_and_rate_limits(two_servers):
     assert second.get("/settings/profile/", cookies=cookies)[0] == 200
     assert second.get("/settings/profile/")[0] == 302  # without it: sign in
 
-    # A reply through A shows at once to the guest on B.
+    # The member reads on B twice: the second read is the shared page, stored.
+    for _ in range(2):
+        status, _, page = second.get(url, cookies=cookies)
+        assert status == 200
+        assert b"<summary>Traveller</summary>" in page
+
+    # A reply through A shows at once to the guest and to the member on B.
     reply = f"/reply/{thread.pk}/"
     status, _, _ = first.post(reply, {"body": "Hello from A"}, cookies=cookies)
     assert status == 302
     status, headers, page = second.get(url)
     assert b"Hello from A" in page
     assert headers["ETag"] != etag
+    assert b"Hello from A" in second.get(url, cookies=cookies)[2]
+
+    # A new display name, saved through A, is in the member's header on B.
+    status, _, _ = first.post(
+        "/settings/profile/", {"display_name": "Wanderer", "bio": ""}, cookies=cookies
+    )
+    assert status == 302, status
+    assert b"<summary>Wanderer</summary>" in second.get(url, cookies=cookies)[2]
 
     # The limit is 3 posts a minute: 1 on A so far, then B, A, and B again.
     assert second.post(reply, {"body": "Two"}, cookies=cookies)[0] == 302
