@@ -207,6 +207,7 @@ def guest_page(view):
         response = view(request, *args, **kwargs)
         if not _storable(request, response):
             return response
+        response.content = compact(response.content)
         entry = _store(
             _page_key(PAGE_PREFIX, request),
             request._guest_page_shows,
@@ -222,6 +223,17 @@ def guest_page(view):
 
     wrapped.stores_pages = True
     return wrapped
+
+
+_INDENTATION = re.compile(rb"(<(pre|textarea)\b.*?</\2>)|\n\s+", re.DOTALL | re.I)
+
+
+def compact(content: bytes) -> bytes:
+    """A page without the indentation of its templates, a sixth of its bytes:
+    whitespace that starts a line goes, but for the line break, except inside
+    <pre> and <textarea>, where whitespace is content. Pages are stored this
+    way, so what every hit sends is compacted once, when rendered."""
+    return _INDENTATION.sub(lambda match: match[1] or b"\n", content)
 
 
 def _serves_stored_pages(request) -> bool:
@@ -545,7 +557,7 @@ def member_page(view):
         if private_authors is None:  # rendered for this member alone
             return response
         entry = {
-            "parts": _markers().split(response.content),
+            "parts": _markers().split(compact(response.content)),
             "content_type": response["Content-Type"],
             "private_authors": private_authors,
         }

@@ -457,3 +457,32 @@ def test_pages_that_are_never_stored_cost_no_lookup(client, board, monkeypatch):
     assert client.get("/search/").status_code == 200
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/no/such/page/").status_code == 404
+
+
+def test_stored_pages_lose_template_indentation_only():
+    """Whitespace starting a line goes, but for the line break; <pre> and
+    <textarea> keep theirs, as the browser would show it."""
+    page = (
+        b"<main>\n    <p>Hello\n      there</p>\n\n\n"
+        b"<pre><code>def f():\n    return 1\n</code></pre>\n  "
+        b'<textarea name="body">\n  indented\n</textarea>\n</main>'
+    )
+
+    assert page_cache.compact(page) == (
+        b"<main>\n<p>Hello\nthere</p>\n"
+        b"<pre><code>def f():\n    return 1\n</code></pre>\n"
+        b'<textarea name="body">\n  indented\n</textarea>\n</main>'
+    )
+
+
+def test_a_stored_thread_page_keeps_code_blocks(client, board, committed):
+    thread = board["thread"]
+    code = "```\ndef f():\n    return 1\n```"
+    with committed():
+        actions.create_reply(thread=thread, author=board["bob"], body=code)
+    url = last_page_url(thread)
+    rendered = client.get(url).content
+
+    assert b"def f():\n    return 1" in rendered
+    assert client.get(url).content == rendered
+    assert b"\n    <" not in rendered
