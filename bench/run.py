@@ -10,7 +10,8 @@
 4. Drives each scenario with wrk (BENCH_CONNECTIONS connections) for
    BENCH_SECONDS after BENCH_WARMUP seconds of warm-up, the trivial 30 KB view
    (/bench/ceiling/) first, then replies posted by several members at once,
-   then checks counters and positions with SQL.
+   then checks counters and positions with SQL, then the trivial view again
+   (the ratios use the better of its two runs).
 5. Records each worker's resident memory, stops the server, writes the table.
 
 Everything listens on and talks to 127.0.0.1 only, and each wrk run is bounded.
@@ -612,6 +613,16 @@ def run_scenarios(environment, var_dir, use_redis, notes, started):
             if name == "replies":
                 replies = check_replies(plan, before)
                 log(f"  {json.dumps(replies)}")
+        # The ceiling again, last: one noisy run must not flatter the ratios.
+        wrk(plan["urls"]["ceiling"], seconds=WARMUP)
+        log(f"the ceiling again: {SECONDS} s")
+        again = wrk(plan["urls"]["ceiling"], seconds=SECONDS)
+        log(f"  {json.dumps(again)}")
+        notes.append(
+            f"The ceiling ran first and again last: {load['ceiling']['rps']:,.0f}"
+            f" and {again['rps']:,.0f} req/s; the ratios use the higher."
+        )
+        load["ceiling"] = max(load["ceiling"], again, key=lambda run: run["rps"])
         memory = worker_memory(server)
         load_average.append(os.getloadavg()[0])
     finally:

@@ -19,5 +19,5 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "PostgreSQL does not answer on 127.0.0.1:5432 (BENCH_POSTGRES)." >&2
   exit 1
 fi
-# The whole run is bounded: seed, measure, 9 scenarios of BENCH_SECONDS each.
+# The whole run is bounded: seed, measure, 10 runs of BENCH_SECONDS each.
 exec timeout 1500 "$PYTHON" bench/run.py
