@@ -17,6 +17,7 @@
 Everything listens on and talks to 127.0.0.1 only, and each wrk run is bounded.
 """
 
+import io
 import json
 import os
 import platform
@@ -236,6 +237,58 @@ def measure_queries(plan):
     )
     figures["replies"] = {"status": reply.status_code, "queries": reply_queries}
     return figures
+
+
+def measure_cpu(plan):
+    """CPU time per request of each page scenario in this one process: the WSGI
+    application called directly, no network, no other process (best of five
+    rounds). Steadier than req/s on a shared machine, and it shows where the
+    time goes: here, Django; in the load figures, also wrk, Redis and sockets.
+    """
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    member_cookie = f"sessionid={plan['members'][0]['session']}; csrftoken=" + (
+        "c" * 32
+    )
+
+    def environ(url, cookie):
+        path, _, query = url.partition("?")
+        return {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": str(PORT),
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_COOKIE": cookie,
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+        }
+
+    def per_request(url, cookie, count):
+        def start_response(status, headers):
+            pass
+
+        started = time.process_time()
+        for _ in range(count):
+            response = application(environ(url, cookie), start_response)
+            b"".join(response)
+            response.close()
+        return (time.process_time() - started) / count * 1e6
+
+    urls, cpu = plan["urls"], {}
+    for name in ["ceiling", "board", "category", "thread", "last_page", "permalink"]:
+        per_request(urls[name], "", 20)  # the page stored, the code warm
+        cpu[name] = min(per_request(urls[name], "", 300) for _ in range(5))
+    per_request(urls["thread"], member_cookie, 20)
+    cpu["member_thread"] = min(
+        per_request(urls["thread"], member_cookie, 300) for _ in range(5)
+    )
+    return cpu
 
 
 # The server and the load.
@@ -466,7 +519,7 @@ SCENARIOS = [
 ]
 
 
-def write_results(machine, figures, load, memory, replies, notes, started):
+def write_results(machine, figures, load, memory, replies, notes, started, cpu):
     ceiling = load["ceiling"]["rps"]
     lines = [
         "# Benchmark results",
@@ -487,16 +540,20 @@ def write_results(machine, figures, load, memory, replies, notes, started):
         "Queries are per request, measured separately with Django's test client;"
         ' for guest pages "miss / hit" is a render and a page-cache hit, for the'
         " signed-in page a render of the member's own and a hit on the rendering"
-        " members share (forum/cache.py).",
+        " members share (forum/cache.py). CPU µs is the time Django alone spends on"
+        " a request in one process, the WSGI application called directly (no"
+        " network, no gunicorn, no wrk; best of 5 rounds of 300): steadier than"
+        " req/s on a shared machine, and it shows what is ours in the figures.",
         "",
-        "| scenario | req/s | of ceiling | median ms | p99 ms | queries | HTML bytes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | req/s | of ceiling | median ms | p99 ms | queries | HTML bytes"
+        " | CPU µs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, label, _ in SCENARIOS:
         figure = figures.get(name, {})
         result = load.get(name)
         if result is None:
-            lines.append(f"| {label} | skipped | | | | | |")
+            lines.append(f"| {label} | skipped | | | | | | |")
             continue
         queries = str(figure.get("queries", ""))
         if "hit_queries" in figure and name != "ceiling":
@@ -504,9 +561,10 @@ def write_results(machine, figures, load, memory, replies, notes, started):
         ratio = "" if name == "replies" else f"{result['rps'] / ceiling:.0%}"
         html = f"{figure['bytes']:,}" if figure.get("bytes") else ""
         errors = f" ({result['errors']} errors)" if result["errors"] else ""
+        used = f"{cpu[name]:,.0f}" if name in cpu else ""
         lines.append(
             f"| {label} | {result['rps']:,.0f}{errors} | {ratio} | {result['p50']:.1f}"
-            f" | {result['p99']:.1f} | {queries} | {html} |"
+            f" | {result['p99']:.1f} | {queries} | {html} | {used} |"
         )
     lines += [
         "",
@@ -572,6 +630,8 @@ def run_scenarios(environment, var_dir, use_redis, notes, started):
     plan = prepare_in_process()
     figures = measure_queries(plan)
     log("queries: " + json.dumps(figures))
+    cpu = measure_cpu(plan)
+    log("CPU per request (us): " + json.dumps(cpu))
     machine = versions(use_redis)
 
     server = start_server(environment)
@@ -633,7 +693,7 @@ def run_scenarios(environment, var_dir, use_redis, notes, started):
         + f" on {os.cpu_count()} cores; above the core count, other work shared"
         " the machine and the figures are noisy."
     )
-    write_results(machine, figures, load, memory, replies, notes, started)
+    write_results(machine, figures, load, memory, replies, notes, started, cpu)
 
 
 if __name__ == "__main__":
