@@ -114,7 +114,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Stored guest pages and members' shared pages answer here (forum/cache.py):
-    # what follows (the member's row, messages, URL resolution) a hit needs not.
+    # what follows (the member's row, messages, the view) a hit needs not.
     "forum.middleware.CachedPagesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -250,7 +250,7 @@ def stored_response(request) -> HttpResponse | None:
     page, or the shared page of the member's kind, filled in for them.
 
     Asked by `forum.middleware.CachedPagesMiddleware` for every request, before
-    authentication, messages and URL resolution: a hit needs none of them.
+    authentication, messages and the view: a hit needs none of them.
     """
     if not settings.GUEST_PAGE_CACHE_SECONDS or not _serves_stored_pages(request):
         return None

@@ -25,7 +25,7 @@ class RejectNulBytesMiddleware:
 
 class CachedPagesMiddleware:
     """Answer with a stored page (`forum.cache.stored_response`) when there is
-    a current one, before authentication, messages and URL resolution.
+    a current one, before authentication, messages and the view.
 
     Placed after the session and CSRF middleware (a member's shared page needs
     the session, and gets a CSRF token) and after every middleware that adds

@@ -19,12 +19,14 @@ User = get_user_model()
 @receiver(post_save, sender=User)
 @receiver(post_delete, sender=User)
 def member_saved(sender, instance, **kwargs):
+    """Name, password, active flag, staff: anything on the member's row."""
     cache.viewer_changed(instance.pk)
 
 
 @receiver(post_save, sender=EmailAddress)
 @receiver(post_delete, sender=EmailAddress)
 def email_address_saved(sender, instance, **kwargs):
+    """An address added, confirmed or removed: may the member post?"""
     cache.viewer_changed(instance.user_id)
 
 
