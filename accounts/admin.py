@@ -1,14 +1,13 @@
 from datetime import datetime, time
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from forum import actions
-from forum.admin import StalesGuestPagesMixin
+from forum.admin import StalesGuestPagesMixin, run_each
 from forum.markup import render_markdown
 
 from .models import User
@@ -62,19 +61,6 @@ class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
             obj.bio_html = render_markdown(obj.bio) if obj.bio else ""
         super().save_model(request, obj, form, change)
 
-    def _each(self, request, queryset, call, done):
-        changed = 0
-        for member in queryset:
-            try:
-                call(member)
-            except (PermissionDenied, ValidationError) as error:
-                message = getattr(error, "message", None) or "; ".join(error.messages)
-                self.message_user(request, f"{member}: {message}", messages.ERROR)
-            else:
-                changed += 1
-        if changed:
-            self.message_user(request, f"{changed} {done}.", messages.SUCCESS)
-
     @admin.action(description="Suspend selected members until the date given")
     def suspend_members(self, request, queryset):
         form = SuspensionActionForm(request.POST)
@@ -84,36 +70,36 @@ class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
             self.message_user(request, "Give the date the suspension ends.", "error")
             return
         until_at = timezone.make_aware(datetime.combine(until, time.min))
-        reason = form.cleaned_data["reason"]
-        self._each(
+        run_each(
+            self,
             request,
             queryset,
-            lambda member: actions.suspend_user(
-                member=member, actor=request.user, until=until_at, reason=reason
+            lambda member, user, reason: actions.suspend_user(
+                member=member, actor=user, until=until_at, reason=reason
             ),
             "member(s) suspended",
         )
 
     @admin.action(description="Ban selected members for good")
     def ban_members(self, request, queryset):
-        reason = request.POST.get("reason", "")[:500]
-        self._each(
+        run_each(
+            self,
             request,
             queryset,
-            lambda member: actions.suspend_user(
-                member=member, actor=request.user, until=None, reason=reason
+            lambda member, user, reason: actions.suspend_user(
+                member=member, actor=user, until=None, reason=reason
             ),
             "member(s) banned",
         )
 
     @admin.action(description="Lift the suspension of selected members")
     def lift_suspensions(self, request, queryset):
-        reason = request.POST.get("reason", "")[:500]
-        self._each(
+        run_each(
+            self,
             request,
             queryset,
-            lambda member: actions.lift_suspension(
-                member=member, actor=request.user, reason=reason
+            lambda member, user, reason: actions.lift_suspension(
+                member=member, actor=user, reason=reason
             ),
             "suspension(s) lifted",
         )

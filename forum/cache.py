@@ -186,7 +186,7 @@ def is_guest_request(request) -> bool:
     return (
         request.method in {"GET", "HEAD"}
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
+        and not request.COOKIES.get("messages")
     )
 
 
@@ -309,9 +309,10 @@ def _storable(request, response) -> bool:
     )
 
 
-def _store(key, names, started, seconds, **fields) -> dict | None:
-    """Store a rendered page with the versions of what it shows; None if a
-    write committed while it rendered (the page may show the old rows)."""
+def _versions_as_of(names, started: int) -> dict | None:
+    """The versions of `names` (keyed as stored), giving `started` to those
+    without one; None if any is newer than `started`: a write committed since,
+    so what was read after `started` may be the old rows."""
     version_keys = [VERSION_PREFIX + name for name in names]
     versions = cache.get_many(version_keys)
     missing = [k for k in version_keys if k not in versions]
@@ -322,6 +323,15 @@ def _store(key, names, started, seconds, **fields) -> dict | None:
     if len(versions) < len(version_keys) or any(
         value > started for value in versions.values()
     ):
+        return None
+    return versions
+
+
+def _store(key, names, started, seconds, **fields) -> dict | None:
+    """Store a rendered page with the versions of what it shows; None if a
+    write committed while it rendered (the page may show the old rows)."""
+    versions = _versions_as_of(names, started)
+    if versions is None:
         return None
     now = time.time()
     entry = {
@@ -512,11 +522,8 @@ class SharedViewer:
 
     is_authenticated = True
     is_anonymous = False
-    is_active = True
     is_staff = False
-    is_superuser = False
     is_suspended = False
-    pk = id = None
 
     def __init__(self, markers: PageMarkers):
         self.name = markers.name
@@ -580,7 +587,7 @@ def _may_share(request) -> bool:
     return (
         request.method in {"GET", "HEAD"}
         and settings.SESSION_COOKIE_NAME in request.COOKIES
-        and "messages" not in request.COOKIES
+        and not request.COOKIES.get("messages")
         and "_messages" not in request.session
     )
 
@@ -615,18 +622,16 @@ def _store_card(user, started: int, seconds: int) -> dict:
         kind = None
     else:
         kind = ":member" if permissions.can_post(user) else ":member-unverified"
-    name = VERSION_PREFIX + f"viewer:{user.pk}"
-    cache.add(name, started, timeout=None)
-    version = cache.get(name)
+    versions = _versions_as_of([f"viewer:{user.pk}"], started)
     card = {
         "id": user.pk,
         "name": escape(user.name).encode(),
         "profile": escape(user.get_absolute_url()).encode(),
         "kind": kind,
         "session_hash": user.get_session_auth_hash(),
-        "versions": {name: version},
+        "versions": versions,
     }
-    if version is not None and version <= started:
+    if versions is not None:
         cache.set(f"{CARD_PREFIX}{user.pk}", card, timeout=seconds)
     return card
 

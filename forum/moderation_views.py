@@ -32,7 +32,13 @@ from .forms import (
     ThreadSplitForm,
 )
 from .models import Category, ModerationLogEntry, Post, Report, Thread
-from .views import page_links, paginate, post_location, requested_page
+from .views import (
+    page_links,
+    paginate,
+    post_location,
+    readable_post,
+    requested_page,
+)
 
 QUEUE_PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
@@ -54,12 +60,7 @@ def moderated_thread(request, pk) -> Thread:
 
 def moderated_post(request, pk) -> Post:
     """The post, if the user sees it (else 404) and moderates it (else 403)."""
-    post = get_object_or_404(
-        Post.objects.visible_to(request.user).select_related(
-            "thread__category__parent", "author"
-        ),
-        pk=pk,
-    )
+    post = readable_post(request, pk)
     if not permissions.can_moderate(request.user, post.thread.category_id):
         raise PermissionDenied("You do not moderate this category.")
     return post
@@ -344,12 +345,7 @@ def post_moderate(request, pk, operation):
 @require_http_methods(["GET", "POST"])
 def post_report(request, pk):
     """Report a post to its moderators: a reason and an optional text."""
-    post = get_object_or_404(
-        Post.objects.visible_to(request.user).select_related(
-            "thread__category__parent", "author"
-        ),
-        pk=pk,
-    )
+    post = readable_post(request, pk)
     form = ReportForm(request.POST if request.method == "POST" else None)
     context = {
         "heading": "Report this post",

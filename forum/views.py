@@ -176,6 +176,7 @@ def thread_detail(request, pk, slug=None):
     visible_posts = Post.objects.with_author().visible_in_thread(thread, request.user)
     posts = list(visible_posts.on_page(thread, page, settings.POSTS_PER_PAGE))
     markers = None
+    # Public threads only: a stored page is served with no visibility check.
     if wants_shared_page(request) and thread.is_public:
         markers = share_page(
             request, private_authors=private_authors_on_page(thread, page, posts)
@@ -277,6 +278,17 @@ def post_permalink(request, pk):
         Post.objects.visible_to(request.user).select_related("thread"), pk=pk
     )
     return redirect(post_location(post))
+
+
+def readable_post(request, pk) -> Post:
+    """The post with its thread, category and author, if the user may read it
+    (else 404): what the post's own pages (edit, history, report) show."""
+    return get_object_or_404(
+        Post.objects.visible_to(request.user).select_related(
+            "thread__category__parent", "author"
+        ),
+        pk=pk,
+    )
 
 
 def post_location(post: Post) -> str:
@@ -420,12 +432,7 @@ def thread_create(request):
 @require_http_methods(["GET", "POST"])
 def post_edit(request, pk):
     """Edit a post (the opening post's form renames the thread too)."""
-    post = get_object_or_404(
-        Post.objects.visible_to(request.user).select_related(
-            "thread__category__parent", "author"
-        ),
-        pk=pk,
-    )
+    post = readable_post(request, pk)
     if not permissions.can_edit_post(request.user, post):
         if request.user.is_suspended:
             raise PermissionDenied(permissions.suspension_message(request.user))
@@ -454,12 +461,7 @@ def post_edit(request, pk):
 @require_safe
 def post_history(request, pk):
     """A post's earlier versions, newest first: for its author and staff."""
-    post = get_object_or_404(
-        Post.objects.visible_to(request.user).select_related(
-            "thread__category__parent", "author"
-        ),
-        pk=pk,
-    )
+    post = readable_post(request, pk)
     if not permissions.can_see_history(request.user, post):
         raise PermissionDenied("Only the author and moderators see a post's history.")
     return render(

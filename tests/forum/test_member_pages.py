@@ -296,20 +296,19 @@ def test_moderators_always_get_a_page_of_their_own(board):
 
 
 def test_a_message_waiting_is_shown_not_skipped(board):
-    """A member with a message (after an edit, say) gets a page of their own."""
+    """A member with a message waiting gets a page of their own, even while
+    the shared page is current (a report changes no page)."""
     thread, alice = board["thread"], signed_in(board["alice"])
-    post = thread.posts.get(position=3)
-    alice.get(thread.get_absolute_url())
-    response = alice.post(
-        f"/p/{post.pk}/edit/", {"body": "Post 3, edited"}, follow=True
-    )
+    url = thread.get_absolute_url()
+    read(alice, url)
+    assert read(alice, url)[1] == 0  # the shared page, stored and current
+    bobs_post = thread.posts.get(position=2)
+    response = alice.post(f"/p/{bobs_post.pk}/report/", {"reason": "spam"}, follow=True)
 
-    assert "Your changes are saved." in response.content.decode()
-    assert "Post 3, edited" in response.content.decode()
-    assert (
-        "Your changes are saved."
-        not in alice.get(response.request["PATH_INFO"]).content.decode()
-    )
+    assert "Thank you: the moderators will look at it." in response.content.decode()
+    page, queries = read(alice, url)
+    assert "Thank you" not in page
+    assert queries == 0
 
 
 def test_a_card_is_not_stored_across_a_change(board, committed):
