@@ -145,7 +145,7 @@ def test_failed_create_thread_writes_nothing(category, user, monkeypatch):
     def broken(source):
         raise RuntimeError("renderer down")
 
-    monkeypatch.setattr(actions, "render_markdown", broken)
+    monkeypatch.setattr(actions.posting, "render_markdown", broken)
 
     with pytest.raises(RuntimeError):
         actions.create_thread(category=category, author=user, title="t", body="b")
@@ -163,7 +163,7 @@ def test_failed_create_reply_writes_nothing(thread, user, monkeypatch):
     def broken(source):
         raise RuntimeError("renderer down")
 
-    monkeypatch.setattr(actions, "render_markdown", broken)
+    monkeypatch.setattr(actions.posting, "render_markdown", broken)
 
     with pytest.raises(RuntimeError):
         actions.create_reply(thread=thread, author=user, body="b")

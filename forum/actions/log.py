@@ -1,0 +1,105 @@
+"""The moderation log: one entry per moderation action, in its transaction."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from accounts.models import User
+
+from .. import permissions
+from ..models import (
+    ModerationLogEntry,
+    Post,
+    Thread,
+)
+
+
+def _log(
+    *,
+    actor: User,
+    action: str,
+    target_repr: str,
+    reason: str = "",
+    category_id: int | None = None,
+    thread: Thread | None = None,
+    post: Post | None = None,
+    target_user_id: int | None = None,
+) -> ModerationLogEntry:
+    return ModerationLogEntry.objects.create(
+        actor=actor,
+        action=action,
+        category_id=category_id,
+        thread=thread,
+        post=post,
+        target_user_id=target_user_id,
+        target_repr=target_repr[:300],
+        reason=reason,
+        created_at=timezone.now(),
+    )
+
+
+def _thread_repr(thread: Thread) -> str:
+    return f"thread {thread.pk} “{thread.title}”"
+
+
+def _post_repr(post: Post) -> str:
+    return f"post {post.pk} (#{post.position}) in thread {post.thread_id}"
+
+
+def _log_thread(actor: User, action: str, thread: Thread, reason: str, **extra):
+    _log(
+        actor=actor,
+        action=action,
+        target_repr=extra.pop("target_repr", _thread_repr(thread)),
+        reason=reason,
+        category_id=thread.category_id,
+        thread=thread,
+        target_user_id=thread.author_id,
+        **extra,
+    )
+
+
+def _log_post(actor: User, action: str, post: Post, reason: str, *, deleted=False):
+    _log(
+        actor=actor,
+        action=action,
+        target_repr=_post_repr(post),
+        reason=reason,
+        category_id=post.thread.category_id,
+        thread=post.thread,
+        post=None if deleted else post,
+        target_user_id=post.author_id,
+    )
+
+
+def _require_moderator(actor: User, *category_ids: int) -> None:
+    if not all(permissions.can_moderate(actor, pk) for pk in category_ids):
+        raise PermissionDenied("You do not moderate this category.")
+
+
+# Every action name the log knows, for the log page's filter.
+LOG_ACTIONS = [
+    "thread.pin",
+    "thread.unpin",
+    "thread.lock",
+    "thread.unlock",
+    "thread.hide",
+    "thread.unhide",
+    "thread.rename",
+    "thread.move",
+    "thread.merge",
+    "thread.split",
+    "post.hide",
+    "post.restore",
+    "post.delete",
+    "post.edit",
+    "post.recommend",
+    "post.unrecommend",
+    "post.approve",
+    "post.reject",
+    "report.resolve",
+    "report.dismiss",
+    "user.suspend",
+    "user.ban",
+    "user.unsuspend",
+    "user.hide_posts",
+]

@@ -1,0 +1,170 @@
+"""Post tools for moderators: hide, restore, delete, recommend, approve, reject."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.models import User
+
+from .. import cache, permissions, search
+from ..models import (
+    Post,
+    Thread,
+)
+from .counters import (
+    _lock_categories,
+    _lock_threads,
+    recount_category,
+    recount_thread,
+    recount_users,
+)
+from .log import _log, _log_post, _post_repr, _require_moderator, _thread_repr
+
+
+def _lock_post_and_parents(post: Post) -> Post:
+    """Lock the post's thread, then its category; return the post as stored."""
+    _lock_threads([post.thread_id])
+    current = Post.objects.select_related("thread").get(pk=post.pk)
+    _lock_categories([current.thread.category_id])
+    return current
+
+
+def _recount_after_post_change(post: Post) -> None:
+    """Recount what a post's change moves, and let guests' cached pages know."""
+    recount_thread(post.thread_id)
+    recount_category(post.thread.category_id)
+    recount_users([post.author_id])
+    cache.thread_changed(post.thread_id, post.thread.category_id)
+
+
+@transaction.atomic
+def hide_post(*, post: Post, actor: User, reason: str = "") -> Post:
+    """Hide a post (a soft delete) with a reason ("post.hide").
+
+    The post keeps its position, so pages do not shift; the thread, category
+    and author are recounted. Raises PermissionDenied unless the actor
+    moderates the category.
+    """
+    _require_moderator(actor, post.thread.category_id)
+    current = _lock_post_and_parents(post)
+    if current.is_hidden:
+        return post
+    Post.objects.filter(pk=post.pk).update(
+        is_hidden=True, hidden_by=actor, hidden_reason=reason[:500]
+    )
+    post.is_hidden, post.hidden_by, post.hidden_reason = True, actor, reason[:500]
+    _recount_after_post_change(current)
+    _log_post(actor, "post.hide", current, reason)
+    return post
+
+
+@transaction.atomic
+def restore_post(*, post: Post, actor: User, reason: str = "") -> Post:
+    """Show a hidden post again ("post.restore"); recounts as `hide_post` does."""
+    _require_moderator(actor, post.thread.category_id)
+    current = _lock_post_and_parents(post)
+    if not current.is_hidden:
+        return post
+    Post.objects.filter(pk=post.pk).update(
+        is_hidden=False, hidden_by=None, hidden_reason=""
+    )
+    post.is_hidden, post.hidden_by, post.hidden_reason = False, None, ""
+    _recount_after_post_change(current)
+    _log_post(actor, "post.restore", current, reason)
+    return post
+
+
+@transaction.atomic
+def delete_post(*, post: Post, actor: User, reason: str = "") -> None:
+    """Delete a post for good, with its revisions and reports ("post.delete").
+
+    Its position stays unused. Administrators only; the opening post cannot
+    be deleted (hide or merge the thread instead).
+    Raises PermissionDenied or ValidationError.
+    """
+    if not permissions.can_delete_post(actor, post):
+        raise PermissionDenied("Only administrators delete posts.")
+    current = _lock_post_and_parents(post)
+    if current.position == 1:
+        raise ValidationError(
+            "The opening post cannot be deleted; hide the thread instead."
+        )
+    search.unindex_posts([current.pk])
+    current.delete()
+    _recount_after_post_change(current)
+    _log_post(actor, "post.delete", current, reason, deleted=True)
+
+
+@transaction.atomic
+def set_post_recommended(
+    *, post: Post, actor: User, recommended: bool, reason: str = ""
+) -> Post:
+    """Recommend a post (shown under "Recommended Posts") or take that back.
+
+    Logs "post.recommend" or "post.unrecommend"; counters do not move.
+    Raises PermissionDenied unless the actor moderates the category.
+    """
+    _require_moderator(actor, post.thread.category_id)
+    current = _lock_post_and_parents(post)
+    if current.is_recommended == recommended:
+        return post
+    Post.objects.filter(pk=post.pk).update(is_recommended=recommended)
+    post.is_recommended = recommended
+    cache.thread_changed(current.thread_id, current.thread.category_id)
+    action = "post.recommend" if recommended else "post.unrecommend"
+    _log_post(actor, action, current, reason)
+    return post
+
+
+@transaction.atomic
+def approve_post(*, post: Post, actor: User, reason: str = "") -> Post:
+    """Let a post out of the approval queue ("post.approve").
+
+    An opening post takes its waiting thread with it. The thread, category and
+    author are recounted. Raises PermissionDenied unless the actor moderates
+    the category, ValidationError when the post is not waiting.
+    """
+    _require_moderator(actor, post.thread.category_id)
+    current = _lock_post_and_parents(post)
+    if current.is_approved:
+        raise ValidationError("This post is not waiting for approval.")
+    Post.objects.filter(pk=post.pk).update(is_approved=True)
+    if not current.thread.is_approved:
+        Thread.objects.filter(pk=current.thread_id).update(is_approved=True)
+    post.is_approved = True
+    _recount_after_post_change(current)
+    _log_post(actor, "post.approve", current, reason)
+    return post
+
+
+@transaction.atomic
+def reject_post(*, post: Post, actor: User, reason: str = "") -> None:
+    """Refuse a waiting post: it is deleted, and with an opening post its
+    waiting thread too ("post.reject").
+
+    Raises PermissionDenied unless the actor moderates the category,
+    ValidationError when the post is not waiting.
+    """
+    _require_moderator(actor, post.thread.category_id)
+    current = _lock_post_and_parents(post)
+    if current.is_approved:
+        raise ValidationError("This post is not waiting for approval.")
+    thread = current.thread
+    if current.position == 1 and not thread.is_approved:
+        # The waiting thread goes with its opening post, with any replies its
+        # author wrote meanwhile (held too: see create_reply).
+        _log(
+            actor=actor,
+            action="post.reject",
+            target_repr=f"{_post_repr(current)}, opening {_thread_repr(thread)}",
+            reason=reason,
+            category_id=thread.category_id,
+            target_user_id=current.author_id,
+        )
+        search.unindex_posts(list(thread.posts.values_list("pk", flat=True)))
+        thread.delete()
+        cache.thread_changed(thread.pk, thread.category_id)
+        return
+    search.unindex_posts([current.pk])
+    current.delete()
+    _recount_after_post_change(current)
+    _log_post(actor, "post.reject", current, reason, deleted=True)
