@@ -358,7 +358,7 @@ def test_page_rendered_across_a_commit_is_not_stored(client, board, monkeypatch)
         real_page_shows(request, **kwargs)
         page_cache.bump(f"thread:{thread.pk}")  # as if a reply committed now
 
-    monkeypatch.setattr("forum.views.page_shows", page_shows_then_write)
+    monkeypatch.setattr("forum.views.reading.page_shows", page_shows_then_write)
     client.get(url)
     monkeypatch.undo()
 
