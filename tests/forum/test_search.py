@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.search import SearchQuery
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -443,14 +444,16 @@ def test_forum_post_survives_sql_fragments(board):
 def test_database_refusal_means_no_results(board, monkeypatch):
     """Should the database refuse the query, the answer is "no results"."""
     monkeypatch.setattr(
-        search, "fts5_expression", lambda parsed, titles_only=False: '"unbalanced'
+        search.sqlite,
+        "fts5_expression",
+        lambda parsed, titles_only=False: '"unbalanced',
     )
     if connection.vendor == "postgresql":
         monkeypatch.setattr(
             search.PostgresBackend,
             "tsquery",
             staticmethod(
-                lambda parsed, titles_only=False: search.SearchQuery(
+                lambda parsed, titles_only=False: SearchQuery(
                     "a & (", search_type="raw"
                 )
             ),
