@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forum import permissions
-from forum.cache import guest_page, page_shows
+from forum.cache import page_shows
 from forum.models import Post
+from pagecache.pages import guest_page
 
 from .actions import update_profile
 from .forms import ProfileSettingsForm

@@ -113,9 +113,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Stored guest pages and members' shared pages answer here (forum/cache.py):
+    # Stored guest pages and members' shared pages answer here (pagecache/):
     # what follows (the member's row, messages, the view) a hit needs not.
-    "forum.middleware.CachedPagesMiddleware",
+    "pagecache.middleware.CachedPagesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -138,6 +138,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "forum.context_processors.site",
                 "forum.context_processors.moderation",
+                # Last: on a page members share, the CSRF token is a marker.
+                "pagecache.members.shared_page_context",
             ],
         },
     },
@@ -193,6 +195,8 @@ else:
 # Guests' pages are served from that cache for up to this long (0: off); every
 # write makes the pages it affects stale at once (forum/cache.py).
 GUEST_PAGE_CACHE_SECONDS = env_int("GUEST_PAGE_CACHE_SECONDS", 300)
+# Which members share thread pages, and what they share (pagecache.members).
+PAGECACHE_MEMBER_KIND = "forum.permissions.shared_page_kind"
 # Sessions: read from the shared cache, written through to the database. Not
 # with the local-memory cache, which other processes could not clear on sign-out.
 SESSION_ENGINE = (

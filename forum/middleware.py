@@ -1,8 +1,6 @@
 from django.core.exceptions import BadRequest
 from django.http import Http404
 
-from . import cache
-
 
 class RejectNulBytesMiddleware:
     """Refuse URLs that carry a NUL byte, before any view looks them up.
@@ -21,22 +19,3 @@ class RejectNulBytesMiddleware:
         if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
             raise BadRequest("The address holds a NUL character.")
         return self.get_response(request)
-
-
-class CachedPagesMiddleware:
-    """Answer with a stored page (`forum.cache.stored_response`) when there is
-    a current one, before authentication, messages and the view.
-
-    Placed after the session and CSRF middleware (a member's shared page needs
-    the session, and gets a CSRF token) and after every middleware that adds
-    headers to all responses.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = cache.stored_response(request)
-        if response is None:
-            response = self.get_response(request)
-        return response

@@ -238,6 +238,25 @@ def can_suspend(user: User, member: User) -> bool:
     )
 
 
+def shared_page_kind(user: User) -> tuple[str, dict] | None:
+    """Which pages members share (pagecache.members): one rendering for the
+    members who may post, one for those who may not yet, with what the
+    permission checks above ask of such a member; None for moderators and
+    suspended members, whose pages are their own."""
+    if user.is_suspended or can_moderate_any(user):
+        return None
+    verified = can_post(user)
+    facts = {
+        "is_active": True,
+        "is_staff": False,
+        "is_superuser": False,
+        "is_suspended": False,
+        "_has_verified_email": verified,
+        "_moderator_scope": frozenset(),
+    }
+    return ("member" if verified else "member-unverified"), facts
+
+
 def suspension_message(user: User) -> str:
     """Why a suspended member cannot write, with the reason and the end date."""
     reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""

@@ -1,4 +1,4 @@
-"""Keep members' cards (forum.cache) in step with every change that may alter
+"""Keep members' cards (pagecache.members) in step with every change that may alter
 them, from the admin, allauth or our own code alike: a member's row, their
 e-mail addresses (verified or not), their categories to moderate and their
 groups (the global moderators).
@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from . import cache
+from pagecache.members import viewer_changed
+
 from .models import Category
 
 User = get_user_model()
@@ -20,14 +21,14 @@ User = get_user_model()
 @receiver(post_delete, sender=User)
 def member_saved(sender, instance, **kwargs):
     """Name, password, active flag, staff: anything on the member's row."""
-    cache.viewer_changed(instance.pk)
+    viewer_changed(instance.pk)
 
 
 @receiver(post_save, sender=EmailAddress)
 @receiver(post_delete, sender=EmailAddress)
 def email_address_saved(sender, instance, **kwargs):
     """An address added, confirmed or removed: may the member post?"""
-    cache.viewer_changed(instance.user_id)
+    viewer_changed(instance.user_id)
 
 
 @receiver(m2m_changed, sender=Category.moderators.through)
@@ -38,7 +39,7 @@ def roles_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
     if action not in {"post_add", "post_remove", "pre_clear"}:
         return
     if isinstance(instance, User):
-        cache.viewer_changed(instance.pk)
+        viewer_changed(instance.pk)
         return
     if action == "pre_clear":  # the members the clear will remove
         users = (
@@ -46,7 +47,7 @@ def roles_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
         )
         pk_set = set(users.values_list("pk", flat=True))
     for user_id in pk_set or ():
-        cache.viewer_changed(user_id)
+        viewer_changed(user_id)
 
 
 @receiver(post_save, sender=Group)
@@ -54,4 +55,4 @@ def roles_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
 def group_changed(sender, instance, **kwargs):
     """A renamed or deleted group: the global moderators' group, maybe."""
     for user_id in instance.user_set.values_list("pk", flat=True):
-        cache.viewer_changed(user_id)
+        viewer_changed(user_id)

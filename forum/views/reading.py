@@ -7,15 +7,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from pagecache.members import member_page, share_page, wants_shared_page
+from pagecache.pages import guest_page
+
 from .. import permissions
-from ..cache import (
-    SharedViewer,
-    guest_page,
-    member_page,
-    page_shows,
-    share_page,
-    wants_shared_page,
-)
+from ..cache import page_shows
 from ..forms import ReplyForm
 from ..models import Category, Post, Thread
 from .pagination import page_links, paginate, requested_page
@@ -91,7 +87,7 @@ def thread_detail(request, pk, slug=None):
 
     A wrong or missing slug, or an explicit `?page=1`, redirects (301) to the
     canonical URL. Members who moderate nothing may get a rendering shared by
-    all of them (forum.cache.member_page).
+    all of them (pagecache.members).
     """
     thread = get_object_or_404(
         Thread.objects.visible_to(request.user).select_related(
@@ -148,9 +144,6 @@ def thread_detail(request, pk, slug=None):
         "is_administrator": permissions.is_administrator(user),
         "thread_operations": thread_operations(thread) if can_moderate else [],
     }
-    if markers is not None:
-        # The member's name, profile link and CSRF token become markers.
-        context.update(user=SharedViewer(markers), csrf_token=markers.csrf)
     return render(request, "forum/thread_detail.html", context)
 
 

@@ -13,6 +13,8 @@ from accounts.actions import update_profile
 from forum import actions
 from forum import cache as page_cache
 from forum.models import Post
+from pagecache import pages as stored_pages
+from pagecache import versions
 from tests.factories import CategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -334,7 +336,7 @@ def test_rolled_back_write_invalidates_nothing(client, board, committed):
     """A write that rolls back bumps no version: the cached page stays."""
     url = last_page_url(board["thread"])
     client.get(url)
-    key = page_cache.VERSION_PREFIX + f"thread:{board['thread'].pk}"
+    key = versions.VERSION_PREFIX + f"thread:{board['thread'].pk}"
     version = cache.get(key)
 
     with committed(), pytest.raises(RuntimeError), transaction.atomic():
@@ -356,7 +358,7 @@ def test_page_rendered_across_a_commit_is_not_stored(client, board, monkeypatch)
 
     def page_shows_then_write(request, **kwargs):
         real_page_shows(request, **kwargs)
-        page_cache.bump(f"thread:{thread.pk}")  # as if a reply committed now
+        versions.bump(f"thread:{thread.pk}")  # as if a reply committed now
 
     monkeypatch.setattr("forum.views.reading.page_shows", page_shows_then_write)
     client.get(url)
@@ -370,7 +372,7 @@ def test_evicted_version_means_a_fresh_render(client, board):
     """A version missing from the cache (evicted) never validates a stored page."""
     url = board["thread"].get_absolute_url()
     client.get(url)
-    cache.delete(page_cache.VERSION_PREFIX + f"member:{board['bob'].pk}")
+    cache.delete(versions.VERSION_PREFIX + f"member:{board['bob'].pk}")
 
     assert not served_from_cache(client, url)
     assert served_from_cache(client, url)
@@ -448,12 +450,12 @@ def test_a_hit_carries_the_security_headers_of_every_page(client, board):
 
 
 def test_pages_that_are_never_stored_cost_no_lookup(client, board, monkeypatch):
-    """Only views that store pages are looked up (forum.cache.stored_response)."""
+    """Only views that store pages are looked up (`stored_response`)."""
 
     def fail(*args, **kwargs):
         raise AssertionError("looked up a page that is never stored")
 
-    monkeypatch.setattr(page_cache, "_current_entry", fail)
+    monkeypatch.setattr("pagecache.middleware.current_entry", fail)
     assert client.get("/search/").status_code == 200
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/no/such/page/").status_code == 404
@@ -468,7 +470,7 @@ def test_stored_pages_lose_template_indentation_only():
         b'<textarea name="body">\n  indented\n</textarea>\n</main>'
     )
 
-    assert page_cache.compact(page) == (
+    assert stored_pages.compact(page) == (
         b"<main>\n<p>Hello\nthere</p>\n"
         b"<pre><code>def f():\n    return 1\n</code></pre>\n"
         b'<textarea name="body">\n  indented\n</textarea>\n</main>'

@@ -1,4 +1,4 @@
-"""Members' shared thread pages (forum.cache.member_page): one rendering per
+"""Members' shared thread pages (pagecache.members.member_page): one rendering per
 kind of member, filled in for each member from their card, and every change
 that must show at once. Writes run under `committed()`, so their on-commit
 bumps happen as they would after a real commit."""
@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.actions import update_profile
 from forum import actions
-from forum import cache as page_cache
 from forum.permissions import GLOBAL_MODERATORS_GROUP
+from pagecache import members, versions
 from tests.factories import CategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,9 +96,9 @@ def test_every_member_gets_their_own_name_links_and_token(board):
     Edit links, other members' Report links, the CSRF token of their forms."""
     thread, alice, bob = board["thread"], board["alice"], board["bob"]
     url = thread.get_absolute_url()
-    alice_page, _ = read(signed_in(alice), url)
     bob_client = signed_in(bob)
-    bob_client.get(url)  # Bob's card
+    bob_client.get(f"{url}?page=2")  # Bob's card, from another page
+    alice_page, _ = read(signed_in(alice), url)
     bob_page, bob_queries = read(bob_client, url)
 
     assert bob_queries == 0  # Alice's read rendered the page Bob gets
@@ -117,7 +117,7 @@ def test_every_member_gets_their_own_name_links_and_token(board):
 
 
 def test_no_marker_ever_reaches_a_page(board):
-    marker = page_cache._markers().token
+    marker = members.markers().token
     url = board["thread"].get_absolute_url()
     for client in (signed_in(board["carol"]), signed_in(board["alice"]), Client()):
         for _ in range(2):
@@ -314,12 +314,12 @@ def test_a_message_waiting_is_shown_not_skipped(board):
 def test_a_card_is_not_stored_across_a_change(board, committed):
     """A change committed while a card was made leaves no card behind."""
     carol = board["carol"]
-    started = page_cache._clock()
+    started = versions.clock()
     with committed():
-        page_cache.viewer_changed(carol.pk)
-    page_cache._store_card(carol, started, 300)
+        members.viewer_changed(carol.pk)
+    members.store_card(carol, members.member_kind(carol), started, 300)
 
-    assert cache.get(f"{page_cache.CARD_PREFIX}{carol.pk}") is None
+    assert cache.get(f"{members.CARD_PREFIX}{carol.pk}") is None
 
 
 def test_a_shared_page_carries_the_security_headers(board):
@@ -331,3 +331,69 @@ def test_a_shared_page_carries_the_security_headers(board):
     for header in ("Content-Security-Policy", "X-Frame-Options", "Vary"):
         assert hit[header] == rendered[header]
     assert hit["Cache-Control"] == "private, no-cache"
+
+
+def member_value_context_processor(request):
+    """A per-member value put on every page the wrong way: read from
+    `request.user` (what a notifications badge would naturally do)."""
+    user = request.user
+    return {"member_value": user.username if user.is_authenticated else ""}
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_a_shared_page_filled_in_is_the_page_rendered_for_the_member(
+    board, settings, page
+):
+    """Each member's filled-in shared page is exactly what a render for them
+    alone shows (CSRF tokens aside), for two members whose own state differs
+    (names, posts on the page): nothing per-member passes outside the markers."""
+    thread, alice, bob = board["thread"], board["alice"], board["bob"]
+    url = thread.get_absolute_url() + (f"?page={page}" if page > 1 else "")
+    bob_client = signed_in(bob)
+    bob_client.get(f"/u/{bob.username}/")  # Bob's card, from another page
+    bob_client.get(thread.get_absolute_url() + ("?page=2" if page == 1 else ""))
+    read(signed_in(alice), url)  # renders and stores the shared page
+    shared, queries = read(bob_client, url)
+    assert queries == 0  # the page rendered for Alice, filled in for Bob
+    settings.GUEST_PAGE_CACHE_SECONDS = 0
+    own, _ = read(signed_in(bob), url)
+
+    def text(page):  # markers leave line breaks of their own: whitespace aside
+        return " ".join(without_tokens(page).split())
+
+    assert text(shared) == text(own)
+    assert "alice" not in without_tokens(shared).replace("/u/alice/", "")
+
+
+def test_a_per_member_value_read_from_the_user_fails_loudly(board, settings):
+    """A context processor reading the member while a shared page renders gets
+    `SharedPageLeak`, not a page with one member's value served to others."""
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "context_processors": [
+                    *settings.TEMPLATES[0]["OPTIONS"]["context_processors"],
+                    f"{__name__}.member_value_context_processor",
+                ],
+            },
+        }
+    ]
+    client = signed_in(board["carol"])
+
+    with pytest.raises(members.SharedPageLeak, match="username"):
+        client.get(board["thread"].get_absolute_url())
+
+
+def test_the_stand_in_answers_only_what_the_kind_shares(board):
+    """The stand-in knows the kind's facts and the header markers, nothing else."""
+    kind, facts = members.member_kind(board["carol"])
+    viewer = members.SharedViewer(members.markers(), facts)
+
+    assert kind == "member"
+    assert viewer.is_authenticated and not viewer.is_staff
+    assert viewer.name == members.markers().name
+    for attribute in ("pk", "id", "username", "email", "notification_count"):
+        with pytest.raises(members.SharedPageLeak):
+            getattr(viewer, attribute)
