@@ -183,10 +183,14 @@ def _message(mail: OutgoingMail) -> EmailMessage:
 def _failed(mail: OutgoingMail, error: Exception) -> str:
     """Schedule the next attempt with back-off, or give up after the last one."""
     last_error = f"{type(error).__name__}: {error}"[:2000]
+    # Only while the claim is still ours: had this send outlived STALE_AFTER, the
+    # row may since have been taken back and sent.
+    claim = OutgoingMail.objects.filter(
+        pk=mail.pk, status=Status.SENDING, claimed_at=mail.claimed_at
+    )
     if mail.attempts >= MAX_ATTEMPTS:
-        OutgoingMail.objects.filter(pk=mail.pk).update(
-            status=Status.FAILED, last_error=last_error
-        )
+        if not claim.update(status=Status.FAILED, last_error=last_error):
+            return "skipped"
         logger.error(
             "Mail %s (%s) not sent after %d attempts: %s",
             mail.pk,
@@ -196,9 +200,8 @@ def _failed(mail: OutgoingMail, error: Exception) -> str:
         )
         return "failed"
     due_at = timezone.now() + RETRY_DELAYS[mail.attempts - 1]
-    OutgoingMail.objects.filter(pk=mail.pk).update(
-        status=Status.PENDING, due_at=due_at, last_error=last_error
-    )
+    if not claim.update(status=Status.PENDING, due_at=due_at, last_error=last_error):
+        return "skipped"
     logger.warning(
         "Mail %s (%s) failed, attempt %d of %d; next at %s: %s",
         mail.pk,

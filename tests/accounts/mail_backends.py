@@ -16,6 +16,17 @@ class FailingBackend(LocmemBackend):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
+class TakenOverBackend(LocmemBackend):
+    """A send so slow that its claim went stale and another worker sent the mail,
+    then it fails."""
+
+    def send_messages(self, messages):
+        from accounts.models import OutgoingMail
+
+        OutgoingMail.objects.update(status=OutgoingMail.Status.SENT)
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
 class StallingBackend(FileBackend):
     """Writes `stalled` beside the mail files and waits there forever: before
     writing the message, or after it (the server has accepted it) when

@@ -187,6 +187,20 @@ def test_after_the_last_attempt_the_mail_stays_failed_and_is_logged(
     assert recover_stale_mail(timedelta(0)) == 0
 
 
+def test_a_failure_after_the_claim_was_taken_over_leaves_the_row(
+    db, committed, mailoutbox, settings
+):
+    """A send that outlived its claim does not reopen a mail sent meanwhile."""
+    settings.MAILERS = {
+        "default": {"BACKEND": "tests.accounts.mail_backends.TakenOverBackend"}
+    }
+    with committed():
+        row = queue_mail(a_message())
+
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == (OutgoingMail.Status.SENT, "")
+
+
 def test_a_live_workers_claim_is_left_alone_and_a_dead_ones_taken_back(
     db, committed, mailoutbox, settings
 ):
