@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# `make run` is the try-it path: debug pages, mail written to var/mail/.
+# `make run` is the try-it path: debug pages, mail written to var/mail/ by the
+# task worker that runs beside the server (config/run.sh).
 RUN_ENV ?= DEBUG=1
 
 A11Y_TOOLS := tests/a11y/node_modules/.installed
@@ -22,7 +23,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 run: $(BIN)/.installed
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --if-empty
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) bash config/run.sh $(BIN)/python 127.0.0.1:$(PORT)
 
 test: $(BIN)/.installed chromium java $(A11Y_TOOLS)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -61,7 +62,9 @@ migrations-check: $(BIN)/.installed
 
 # Production-style serving (DEBUG off): gunicorn with config/gunicorn.py (workers
 # from the cores), whitenoise for hashed, compressed static files. SECRET_KEY and
-# ALLOWED_HOSTS must be set; see README ("Serving") and docs/deploy.md.
+# ALLOWED_HOSTS must be set; see README ("Serving") and docs/deploy.md. The task
+# worker that sends the mail runs beside it: `manage.py db_worker`, and
+# `manage.py send_pending_mail` from a timer (docs/deploy.md, "Task worker").
 serve: $(BIN)/.installed
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput

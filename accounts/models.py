@@ -67,3 +67,44 @@ class User(AbstractUser):
     def is_banned(self) -> bool:
         """Suspended with no end date."""
         return self.suspended_at is not None and self.suspended_until is None
+
+
+class OutgoingMail(models.Model):
+    """One mail to send, written in the transaction that wanted it sent.
+
+    accounts/mail.py sends it from the task worker and says what is
+    guaranteed; the row is what makes a send idempotent and never lost.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed for good"
+
+    # Unique: queueing the same key twice queues one mail.
+    key = models.CharField(max_length=200, unique=True)
+    subject = models.TextField()
+    # Emptied once sent: bodies carry confirmation and password-reset links.
+    body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    from_email = models.TextField()
+    to = models.JSONField()
+    headers = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the next attempt is due (now, or after a failure's back-off).
+    due_at = models.DateTimeField(default=timezone.now)
+    # When a worker took it to send: a lease that a dead worker lets expire.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self):
+        return f"{self.subject} to {', '.join(self.to)} ({self.status})"

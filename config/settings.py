@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    # The database-backed task backend and its `db_worker` command.
+    "django_tasks_db",
     "accounts",
     "forum",
 ]
@@ -285,6 +287,12 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "forum@localhost")
+
+# Background work (django.tasks): stored in the database and run by
+# `manage.py db_worker` (make run starts one; docs/deploy.md for production).
+# Workers claim tasks with SELECT ... FOR UPDATE SKIP LOCKED, so any number on
+# any number of machines can share one PostgreSQL. Tests use the immediate backend.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en-us"

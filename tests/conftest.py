@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache, caches
+from django.core.signals import request_finished, request_started
 
 from forum import actions
 from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
@@ -8,9 +9,13 @@ from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     """Fast hashing, static files without the collectstatic manifest, an empty
-    cache, no guest page cache (tests/forum/test_cache.py turns it on), and
-    database sessions whatever REDIS_URL says, so query counts are the same."""
+    cache, no guest page cache (tests/forum/test_cache.py turns it on),
+    database sessions whatever REDIS_URL says, so query counts are the same, and
+    tasks run at once in the process (tests/accounts/test_mail.py runs a worker)."""
     settings.GUEST_PAGE_CACHE_SECONDS = 0
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     cache.clear()
     caches["pages"].clear()
@@ -27,6 +32,31 @@ def _test_settings(settings):
 def committed(django_capture_on_commit_callbacks):
     """Run a write's on-commit callbacks, as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def mailoutbox(mailoutbox, django_capture_on_commit_callbacks):
+    """pytest-django's outbox, filled as in production: after the commit.
+
+    Mail is sent by a task enqueued on commit (accounts/mail.py), and a test's
+    transaction never commits; so each test-client request's on-commit callbacks
+    run when the request ends, as the commit of its transaction would run them.
+    """
+    capture = []
+
+    def started(**kwargs):
+        capture.append(django_capture_on_commit_callbacks(execute=True))
+        capture[-1].__enter__()
+
+    def finished(**kwargs):
+        if capture:
+            capture.pop().__exit__(None, None, None)
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    yield mailoutbox
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
 
 
 @pytest.fixture
