@@ -175,7 +175,11 @@ def _add_post(
     ip_address: str | None,
     now,
 ) -> Post:
-    locked = Thread.objects.select_for_update().only("last_position").get(pk=thread.pk)
+    locked = (
+        Thread.objects.select_for_update()
+        .only("last_position", "is_hidden", "is_approved")
+        .get(pk=thread.pk)
+    )
     duplicate = Post.objects.filter(
         thread=thread,
         author=author,
@@ -194,6 +198,9 @@ def _add_post(
         is_approved=not held,
         ip_address=ip_address,
     )
+    # Even a held post changes the thread's pages: its author sees it there,
+    # and the page count follows `last_position`.
+    cache.thread_changed(thread.pk, thread.category_id)
     if held:
         # The position is handed out (positions are never reused); nothing
         # counts until a moderator approves it.
@@ -206,11 +213,14 @@ def _add_post(
         last_post=post,
         last_post_at=now,
     )
-    Category.objects.filter(pk=thread.category_id).update(
-        post_count=F("post_count") + 1, last_post=post
-    )
-    User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
-    cache.thread_changed(thread.pk, thread.category_id)
+    # A moderator's reply in a hidden or waiting thread counts in the thread
+    # only: the category and the author count what a guest can read.
+    if locked.is_public:
+        Category.objects.filter(pk=thread.category_id).update(
+            post_count=F("post_count") + 1, last_post=post
+        )
+        User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
+        author.post_count += 1
     cache.member_posted(author.pk)
     search.index_posts([post.pk])
     # Keep the caller's objects in step with the rows.
@@ -218,7 +228,6 @@ def _add_post(
     thread.last_position = post.position
     thread.last_post = post
     thread.last_post_at = now
-    author.post_count += 1
     return post
 
 
