@@ -20,6 +20,13 @@ from ..models import (
     PostRevision,
     Thread,
 )
+from .counters import (
+    _lock_categories,
+    _lock_threads,
+    recount_category,
+    recount_thread,
+    recount_users,
+)
 from .log import _log_post
 
 SLUG_MAX_LENGTH = 80
@@ -143,15 +150,17 @@ def reply_refusal(user: User, thread: Thread | None) -> str:
     return "You cannot reply to this thread."
 
 
-LINK_PATTERN = re.compile(r"<a\s")
+# Links and images: a remote image is a link the reader's browser follows.
+LINK_PATTERN = re.compile(r"<(?:a|img)\s")
 
 
 def needs_approval(*, author: User, category_id: int, body_html: str) -> bool:
-    """Whether a new post waits in the approval queue.
+    """Whether a post, new or just edited, waits in the approval queue.
 
     Held: the first `APPROVAL_FIRST_POSTS` posts of an account, and posts with
-    more than `APPROVAL_MAX_LINKS` links from accounts younger than a day. Both
-    are off (0) by default; moderators of the category are never held.
+    more than `APPROVAL_MAX_LINKS` links (images count as links) from accounts
+    younger than a day. Both are off (0) by default; moderators of the category
+    are never held.
     """
     first_posts = settings.APPROVAL_FIRST_POSTS
     max_links = settings.APPROVAL_MAX_LINKS
@@ -237,8 +246,13 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
 
     `title`, for the opening post only, renames the thread too; the search
     index follows, in this transaction. Nothing is
-    written when nothing changed. Locks the post row so two edits cannot both
-    record the same previous text.
+    written when nothing changed. Locks the thread, then the post row, so two
+    edits cannot both record the same previous text.
+    The new text goes through the approval rules (`needs_approval`) as a new
+    post would, unless a moderator of the category writes it: a public post
+    that now needs approval is held again (an opening post with its thread),
+    and its thread, category and authors are recounted; the caller sees
+    `post.is_approved` False.
     An edit of another member's post by a moderator is logged ("post.edit").
     Raises PermissionDenied when the editor may not edit the post.
     """
@@ -246,6 +260,9 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
         if editor.is_authenticated and editor.is_suspended:
             raise PermissionDenied(permissions.suspension_message(editor))
         raise PermissionDenied("You cannot edit this post.")
+    # Rendered before taking locks: it is the slow part.
+    body_html = render_markdown(body)
+    _lock_threads([post.thread_id])
     current = Post.objects.select_for_update().get(pk=post.pk)
     now = timezone.now()
     renamed = title is not None and post.position == 1 and title != post.thread.title
@@ -268,11 +285,46 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
         created_at=now,
     )
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html = body_html
     post.edited_at = now
     post.save(update_fields=["body_source", "body_html", "edited_at"])
+    category_id = post.thread.category_id
+    if (
+        current.is_approved
+        and not permissions.can_moderate(editor, category_id)
+        and needs_approval(
+            author=post.author, category_id=category_id, body_html=body_html
+        )
+    ):
+        _hold_edited_post(post)
     if editor.pk != post.author_id:
         _log_post(editor, "post.edit", post, "")
-    cache.thread_changed(post.thread_id, post.thread.category_id)
+    cache.thread_changed(post.thread_id, category_id)
     search.index_posts([post.pk])
     return post
+
+
+def _hold_edited_post(post: Post) -> None:
+    """Send an edited post back to the approval queue, as if it were new.
+
+    An opening post takes its thread with it (a waiting thread, as
+    `create_thread` makes one), so the queue's approve and reject work on it
+    unchanged; every author in the thread is recounted then, since a waiting
+    thread's posts count for nobody. The caller holds the thread's lock.
+    """
+    thread_id, category_id = post.thread_id, post.thread.category_id
+    _lock_categories([category_id])
+    Post.objects.filter(pk=post.pk).update(is_approved=False)
+    post.is_approved = False
+    authors = {post.author_id}
+    if post.position == 1:
+        Thread.objects.filter(pk=thread_id).update(is_approved=False)
+        post.thread.is_approved = False
+        authors.update(
+            Post.objects.filter(thread_id=thread_id).values_list("author_id", flat=True)
+        )
+    recount_thread(thread_id)
+    recount_category(category_id)
+    recount_users(authors)
+    for author_id in authors:
+        cache.member_posted(author_id)

@@ -168,8 +168,17 @@ def post_edit(request, pk):
         body=form.cleaned_data["body"],
         title=form.cleaned_data.get("title"),
     )
-    messages.success(request, "Your changes are saved.")
+    if post.is_approved:
+        messages.success(request, "Your changes are saved.")
+    else:
+        messages.info(request, EDIT_AWAITING_APPROVAL_MESSAGE)
     return redirect(post_location(post))
+
+
+EDIT_AWAITING_APPROVAL_MESSAGE = (
+    "Your changes are saved and awaiting approval: a moderator will look at "
+    "them soon. Until then only you can see the post."
+)
 
 
 @login_required

@@ -269,6 +269,86 @@ def test_search_finds_a_thread_approved_from_the_queue(settings, category):
     assert [result.post.pk for result in results.results] == [opening.pk]
 
 
+# Item 14: edits go through the approval rules.
+
+
+def test_an_edit_adding_links_holds_the_post_again(settings, thread, committed):
+    settings.APPROVAL_MAX_LINKS = 2
+    young = UserFactory()
+    post = actions.create_reply(thread=thread, author=young, body="Harmless")
+    assert post.is_approved
+    assert fresh(young).post_count == 1
+
+    with committed():
+        actions.edit_post(post=post, editor=young, body=f"Buy now {LINKS}")
+
+    assert not fresh(post).is_approved
+    assert fresh(young).post_count == 0
+    assert fresh(thread.category).last_post_id != post.pk
+    assert (
+        f'id="post-{post.pk}"'
+        not in Client().get(thread.get_absolute_url()).content.decode()
+    )
+    assert post in Post.objects.awaiting_approval()
+    assert_counters_exact()
+
+
+def test_an_edited_opening_post_takes_its_thread_back_to_the_queue(
+    settings, category, committed
+):
+    settings.APPROVAL_MAX_LINKS = 2
+    young, other = UserFactory(), UserFactory()
+    moderator = GlobalModeratorFactory()
+    thread = actions.create_thread(
+        category=category, author=young, title="Tips", body="Harmless"
+    )
+    actions.create_reply(thread=thread, author=other, body="Thanks")
+    opening = thread.posts.get(position=1)
+
+    with committed():
+        actions.edit_post(post=opening, editor=young, body=f"Spam {LINKS}")
+
+    assert not fresh(thread).is_approved
+    assert fresh(other).post_count == 0
+    assert Client().get(thread.get_absolute_url()).status_code == 404
+    assert_counters_exact()
+
+    actions.approve_post(post=fresh(opening), actor=moderator)
+    assert fresh(thread).is_approved
+    assert fresh(other).post_count == 1
+    assert_counters_exact()
+
+
+def test_images_count_as_links(settings, thread):
+    settings.APPROVAL_MAX_LINKS = 2
+    images = "".join(f"![x](https://img.example/{n}.png) " for n in range(3))
+    assert not actions.create_reply(
+        thread=thread, author=UserFactory(), body=images
+    ).is_approved
+
+
+def test_a_moderators_edit_holds_nothing(settings, thread, user):
+    """Moderators write past the queue, in others' posts too."""
+    settings.APPROVAL_MAX_LINKS = 2
+    post = actions.create_reply(thread=thread, author=UserFactory(), body="Hi")
+    actions.edit_post(post=post, editor=GlobalModeratorFactory(), body=LINKS)
+    assert fresh(post).is_approved
+
+
+def test_the_author_is_told_the_edit_awaits_approval(settings, client, thread):
+    settings.APPROVAL_MAX_LINKS = 2
+    young = UserFactory()
+    post = actions.create_reply(thread=thread, author=young, body="Harmless")
+    client.force_login(young)
+
+    response = client.post(f"/p/{post.pk}/edit/", {"body": LINKS}, follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "awaiting approval" in html
+    assert f'id="post-{post.pk}"' in html  # its author still sees it
+
+
 # Any sequence of writes keeps the counters exact.
 
 
