@@ -349,6 +349,46 @@ def test_the_author_is_told_the_edit_awaits_approval(settings, client, thread):
     assert f'id="post-{post.pk}"' in html  # its author still sees it
 
 
+# Items 5 and 6: edits and previews are rate-limited.
+
+
+def test_edits_are_rate_limited_apart_from_posts(settings, client, thread, user):
+    settings.NEW_ACCOUNT_POST_RATE_LIMIT = "2/60"
+    client.force_login(user)
+    post = actions.create_reply(thread=thread, author=user, body="Original")
+    codes = [
+        client.post(f"/p/{post.pk}/edit/", {"body": f"Version {n}"}).status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    response = client.post(f"/p/{post.pk}/edit/", {"body": "One too many"})
+    assert "You are editing too quickly" in response.content.decode()
+    assert "One too many" in response.content.decode()
+    assert fresh(post).body_source == "Version 1"
+    assert post.revisions.count() == 2
+    # Posting has its own bucket.
+    reply = client.post(f"/reply/{thread.pk}/", {"body": "Still may reply"})
+    assert reply.status_code == 302
+
+
+def test_previews_are_rate_limited(settings, client, thread, user):
+    settings.PREVIEW_RATE_LIMIT = "2/60"
+    client.force_login(user)
+    post = actions.create_reply(thread=thread, author=user, body="A reply")
+    urls = [f"/reply/{thread.pk}/", f"/p/{post.pk}/edit/", f"/reply/{thread.pk}/"]
+    codes = [
+        client.post(url, {"body": "**Draft**", "preview": "1"}).status_code
+        for url in urls
+    ]
+    assert codes == [200, 200, 429]
+    response = client.post(urls[0], {"body": "**Draft**", "preview": "1"})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "previews too quickly" in html
+    assert "<strong>Draft</strong>" not in html
+    assert "**Draft**" in html  # the text is kept
+
+
 # Any sequence of writes keeps the counters exact.
 
 
