@@ -341,8 +341,11 @@ POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 25
 # Posts (threads and replies) a member may write: "count/seconds".
 POST_RATE_LIMIT = env_rate("POST_RATE_LIMIT", "10/60")
-# Stricter for accounts younger than a day.
+# Stricter for accounts younger than a day. Saved edits are limited by the same
+# two, counted apart from posts.
 NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
+# Previews a member may ask for (of posts, replies and edits): "count/seconds".
+PREVIEW_RATE_LIMIT = env_rate("PREVIEW_RATE_LIMIT", "30/60")
 # Searches a guest (per client address) may run: "count/seconds".
 SEARCH_RATE_LIMIT = env_rate("SEARCH_RATE_LIMIT", "30/60")
 

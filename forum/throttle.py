@@ -1,5 +1,6 @@
 """Rate limits counted in the cache (shared through Redis when there are several
-app servers): posting per member, searching per guest address."""
+app servers): posting, editing and previewing per member, searching per guest
+address."""
 
 from datetime import timedelta
 
@@ -30,6 +31,27 @@ def allow_post(user) -> bool:
     """
     limit, seconds = posting_rate(user)
     return _count_in_window(f"post-rate:{user.pk}", limit, seconds)
+
+
+def allow_edit(user) -> bool:
+    """Count one saved edit for the member; False when over the limit.
+
+    The posting limits apply (an edit stores a revision, re-renders and
+    reindexes, as a post does), in a bucket of their own so that fixing a
+    typo never costs the member a reply.
+    """
+    limit, seconds = posting_rate(user)
+    return _count_in_window(f"edit-rate:{user.pk}", limit, seconds)
+
+
+def allow_preview(user) -> bool:
+    """Count one preview for the member; False when over `PREVIEW_RATE_LIMIT`.
+
+    Generous, since previewing is how people write, but bounded: each one
+    renders up to a whole post of Markdown.
+    """
+    limit, seconds = _parse_rate(settings.PREVIEW_RATE_LIMIT)
+    return _count_in_window(f"preview-rate:{user.pk}", limit, seconds)
 
 
 def allow_search(client: str) -> bool:

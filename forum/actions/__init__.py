@@ -11,9 +11,12 @@ nothing at all.
 
 Counters count what readers see: `Thread.post_count` its approved, unhidden
 posts; `Category.thread_count`/`post_count` its approved, unhidden threads and
-their posts; `User.post_count` the member's approved, unhidden posts in unhidden
-threads. Moderation actions recompute them with `recount_thread`,
-`recount_category` and `recount_users` rather than by arithmetic.
+their posts; `User.post_count` the member's approved, unhidden posts in
+approved, unhidden threads. So a category's and a member's counters, and a
+category's last post, only ever reflect what a guest may read: a moderator's
+reply in a hidden or waiting thread moves its thread's counters alone.
+Moderation actions recompute them with `recount_thread`, `recount_category` and
+`recount_users` rather than by arithmetic; posting adds one where it counts.
 
 Every action tells `forum.cache` what it changed (the calls run on commit), so
 that guests' cached pages showing it are served fresh at once.

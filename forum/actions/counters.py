@@ -85,13 +85,15 @@ def recount_category(category_id: int) -> None:
 
 
 def recount_users(user_ids: Iterable[int]) -> None:
-    """Recompute members' post counts (approved, unhidden posts in unhidden threads)."""
+    """Recompute members' post counts: their posts a guest can read (approved,
+    unhidden posts in approved, unhidden threads)."""
     counts = (
         Post.objects.filter(
             author=OuterRef("pk"),
             is_hidden=False,
             is_approved=True,
             thread__is_hidden=False,
+            thread__is_approved=True,
         )
         .order_by()
         .values("author")

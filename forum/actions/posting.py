@@ -20,6 +20,13 @@ from ..models import (
     PostRevision,
     Thread,
 )
+from .counters import (
+    _lock_categories,
+    _lock_threads,
+    recount_category,
+    recount_thread,
+    recount_users,
+)
 from .log import _log_post
 
 SLUG_MAX_LENGTH = 80
@@ -143,15 +150,17 @@ def reply_refusal(user: User, thread: Thread | None) -> str:
     return "You cannot reply to this thread."
 
 
-LINK_PATTERN = re.compile(r"<a\s")
+# Links and images: a remote image is a link the reader's browser follows.
+LINK_PATTERN = re.compile(r"<(?:a|img)\s")
 
 
 def needs_approval(*, author: User, category_id: int, body_html: str) -> bool:
-    """Whether a new post waits in the approval queue.
+    """Whether a post, new or just edited, waits in the approval queue.
 
     Held: the first `APPROVAL_FIRST_POSTS` posts of an account, and posts with
-    more than `APPROVAL_MAX_LINKS` links from accounts younger than a day. Both
-    are off (0) by default; moderators of the category are never held.
+    more than `APPROVAL_MAX_LINKS` links (images count as links) from accounts
+    younger than a day. Both are off (0) by default; moderators of the category
+    are never held.
     """
     first_posts = settings.APPROVAL_FIRST_POSTS
     max_links = settings.APPROVAL_MAX_LINKS
@@ -175,7 +184,11 @@ def _add_post(
     ip_address: str | None,
     now,
 ) -> Post:
-    locked = Thread.objects.select_for_update().only("last_position").get(pk=thread.pk)
+    locked = (
+        Thread.objects.select_for_update()
+        .only("last_position", "is_hidden", "is_approved")
+        .get(pk=thread.pk)
+    )
     duplicate = Post.objects.filter(
         thread=thread,
         author=author,
@@ -194,6 +207,9 @@ def _add_post(
         is_approved=not held,
         ip_address=ip_address,
     )
+    # Even a held post changes the thread's pages: its author sees it there,
+    # and the page count follows `last_position`.
+    cache.thread_changed(thread.pk, thread.category_id)
     if held:
         # The position is handed out (positions are never reused); nothing
         # counts until a moderator approves it.
@@ -206,11 +222,14 @@ def _add_post(
         last_post=post,
         last_post_at=now,
     )
-    Category.objects.filter(pk=thread.category_id).update(
-        post_count=F("post_count") + 1, last_post=post
-    )
-    User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
-    cache.thread_changed(thread.pk, thread.category_id)
+    # A moderator's reply in a hidden or waiting thread counts in the thread
+    # only: the category and the author count what a guest can read.
+    if locked.is_public:
+        Category.objects.filter(pk=thread.category_id).update(
+            post_count=F("post_count") + 1, last_post=post
+        )
+        User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
+        author.post_count += 1
     cache.member_posted(author.pk)
     search.index_posts([post.pk])
     # Keep the caller's objects in step with the rows.
@@ -218,7 +237,6 @@ def _add_post(
     thread.last_position = post.position
     thread.last_post = post
     thread.last_post_at = now
-    author.post_count += 1
     return post
 
 
@@ -228,8 +246,13 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
 
     `title`, for the opening post only, renames the thread too; the search
     index follows, in this transaction. Nothing is
-    written when nothing changed. Locks the post row so two edits cannot both
-    record the same previous text.
+    written when nothing changed. Locks the thread, then the post row, so two
+    edits cannot both record the same previous text.
+    The new text goes through the approval rules (`needs_approval`) as a new
+    post would, unless a moderator of the category writes it: a public post
+    that now needs approval is held again (an opening post with its thread),
+    and its thread, category and authors are recounted; the caller sees
+    `post.is_approved` False.
     An edit of another member's post by a moderator is logged ("post.edit").
     Raises PermissionDenied when the editor may not edit the post.
     """
@@ -237,6 +260,9 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
         if editor.is_authenticated and editor.is_suspended:
             raise PermissionDenied(permissions.suspension_message(editor))
         raise PermissionDenied("You cannot edit this post.")
+    # Rendered before taking locks: it is the slow part.
+    body_html = render_markdown(body)
+    _lock_threads([post.thread_id])
     current = Post.objects.select_for_update().get(pk=post.pk)
     now = timezone.now()
     renamed = title is not None and post.position == 1 and title != post.thread.title
@@ -259,11 +285,46 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
         created_at=now,
     )
     post.body_source = body
-    post.body_html = render_markdown(body)
+    post.body_html = body_html
     post.edited_at = now
     post.save(update_fields=["body_source", "body_html", "edited_at"])
+    category_id = post.thread.category_id
+    if (
+        current.is_approved
+        and not permissions.can_moderate(editor, category_id)
+        and needs_approval(
+            author=post.author, category_id=category_id, body_html=body_html
+        )
+    ):
+        _hold_edited_post(post)
     if editor.pk != post.author_id:
         _log_post(editor, "post.edit", post, "")
-    cache.thread_changed(post.thread_id, post.thread.category_id)
+    cache.thread_changed(post.thread_id, category_id)
     search.index_posts([post.pk])
     return post
+
+
+def _hold_edited_post(post: Post) -> None:
+    """Send an edited post back to the approval queue, as if it were new.
+
+    An opening post takes its thread with it (a waiting thread, as
+    `create_thread` makes one), so the queue's approve and reject work on it
+    unchanged; every author in the thread is recounted then, since a waiting
+    thread's posts count for nobody. The caller holds the thread's lock.
+    """
+    thread_id, category_id = post.thread_id, post.thread.category_id
+    _lock_categories([category_id])
+    Post.objects.filter(pk=post.pk).update(is_approved=False)
+    post.is_approved = False
+    authors = {post.author_id}
+    if post.position == 1:
+        Thread.objects.filter(pk=thread_id).update(is_approved=False)
+        post.thread.is_approved = False
+        authors.update(
+            Post.objects.filter(thread_id=thread_id).values_list("author_id", flat=True)
+        )
+    recount_thread(thread_id)
+    recount_category(category_id)
+    recount_users(authors)
+    for author_id in authors:
+        cache.member_posted(author_id)

@@ -120,8 +120,11 @@ def approve_post(*, post: Post, actor: User, reason: str = "") -> Post:
     """Let a post out of the approval queue ("post.approve").
 
     An opening post takes its waiting thread with it. The thread, category and
-    author are recounted. Raises PermissionDenied unless the actor moderates
-    the category, ValidationError when the post is not waiting.
+    author are recounted (with a waiting thread, everyone who posted in it: a
+    moderator's replies there start to count too), and the post is indexed
+    for search (a held post is not indexed when written).
+    Raises PermissionDenied unless the actor moderates the category,
+    ValidationError when the post is not waiting.
     """
     _require_moderator(actor, post.thread.category_id)
     current = _lock_post_and_parents(post)
@@ -130,8 +133,15 @@ def approve_post(*, post: Post, actor: User, reason: str = "") -> Post:
     Post.objects.filter(pk=post.pk).update(is_approved=True)
     if not current.thread.is_approved:
         Thread.objects.filter(pk=current.thread_id).update(is_approved=True)
+        recount_users(
+            Post.objects.filter(thread_id=current.thread_id).values_list(
+                "author_id", flat=True
+            )
+        )
     post.is_approved = True
+    search.index_posts([post.pk])
     _recount_after_post_change(current)
+    cache.member_posted(current.author_id)
     _log_post(actor, "post.approve", current, reason)
     return post
 

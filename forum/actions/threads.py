@@ -233,8 +233,9 @@ def split_thread(
     The new thread takes its author and start from the earliest chosen post;
     its posts are numbered 1..N by time. The old thread keeps its numbers (a
     position is never reused). Locks the old thread, then both categories by
-    id; recounts both threads and both categories ("thread.split", logged on
-    the new thread).
+    id; recounts both threads, both categories and the moved posts' authors
+    (the new thread is approved, so posts leaving a waiting thread start to
+    count) ("thread.split", logged on the new thread).
     Raises ValidationError for no posts, posts of another thread or the
     opening post, and PermissionDenied unless the actor moderates both
     categories.
@@ -274,6 +275,7 @@ def split_thread(
     recount_category(source.category_id)
     if category.pk != source.category_id:
         recount_category(category.pk)
+    recount_users({post.author_id for post in posts})
     new_thread.refresh_from_db()
     cache.thread_changed(source.pk, source.category_id)
     cache.thread_changed(new_thread.pk, category.pk)

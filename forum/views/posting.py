@@ -15,11 +15,25 @@ from .reading import post_location, readable_post
 
 
 def render_form_page(request, template, context):
-    """Render a posting page; with "Preview" pressed, show the rendered body too."""
+    """Render a posting page; with "Preview" pressed, show the rendered body too.
+
+    Previews are rate-limited (`throttle.allow_preview`): each one renders a
+    whole body. Past the limit the form comes back with the text kept (429).
+    """
     form = context["form"]
     if "preview" in request.POST and form.is_valid():
+        if not throttle.allow_preview(request.user):
+            return refuse(
+                request, template, context, PREVIEW_RATE_LIMIT_MESSAGE, status=429
+            )
         context["preview_html"] = render_markdown(form.cleaned_data["body"])
     return render(request, template, context)
+
+
+PREVIEW_RATE_LIMIT_MESSAGE = (
+    "You are asking for previews too quickly. Wait a minute, then preview "
+    "again: your text is still here."
+)
 
 
 def refuse(request, template, context, message, *, status):
@@ -162,14 +176,29 @@ def post_edit(request, pk):
     template = "forum/post_edit.html"
     if request.method == "GET" or "preview" in request.POST or not form.is_valid():
         return render_form_page(request, template, context)
+    if not throttle.allow_edit(request.user):
+        return refuse(request, template, context, EDIT_RATE_LIMIT_MESSAGE, status=429)
     actions.edit_post(
         post=post,
         editor=request.user,
         body=form.cleaned_data["body"],
         title=form.cleaned_data.get("title"),
     )
-    messages.success(request, "Your changes are saved.")
+    if post.is_approved:
+        messages.success(request, "Your changes are saved.")
+    else:
+        messages.info(request, EDIT_AWAITING_APPROVAL_MESSAGE)
     return redirect(post_location(post))
+
+
+EDIT_RATE_LIMIT_MESSAGE = (
+    "You are editing too quickly. Wait a minute, then save again: "
+    "your text is still here."
+)
+EDIT_AWAITING_APPROVAL_MESSAGE = (
+    "Your changes are saved and awaiting approval: a moderator will look at "
+    "them soon. Until then only you can see the post."
+)
 
 
 @login_required
