@@ -4,10 +4,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils import timezone
 
 from forum import actions
 from forum.admin import StalesGuestPagesMixin, run_each
+from forum.forms import validate_markup
 from forum.markup import render_markdown
 
 from .models import User
@@ -24,8 +26,19 @@ class SuspensionActionForm(ActionForm):
     )
 
 
+class MemberChangeForm(UserChangeForm):
+    """The admin's member form: the bio within forum.markup's bounds."""
+
+    def clean_bio(self):
+        bio = self.cleaned_data["bio"]
+        if bio:
+            validate_markup(bio)
+        return bio
+
+
 @admin.register(User)
 class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
+    form = MemberChangeForm
     list_display = [
         "username",
         "email",

@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from PIL import Image
 
+from forum.forms import validate_markup
+
 DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 2000
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
@@ -103,7 +105,10 @@ class ProfileSettingsForm(forms.Form):
         ).strip()
 
     def clean_bio(self) -> str:
-        return BIO_CONTROL_CHARACTERS.sub("", self.cleaned_data["bio"]).strip()
+        bio = BIO_CONTROL_CHARACTERS.sub("", self.cleaned_data["bio"]).strip()
+        if bio:
+            validate_markup(bio)  # rendered to bio_html by the action
+        return bio
 
     def clean(self):
         cleaned_data = super().clean()

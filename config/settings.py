@@ -313,12 +313,22 @@ STORAGES = {
     },
 }
 
+# Images in posts and bios from other hosts: "links" (the default) renders each
+# as a link to it, so readers' browsers contact no third party; "show" embeds
+# them. Stored HTML follows a change after `manage.py rerender_posts`.
+REMOTE_IMAGES = os.environ.get("REMOTE_IMAGES", "links").strip().lower() or "links"
+if REMOTE_IMAGES not in {"links", "show"}:
+    raise ImproperlyConfigured(
+        f"REMOTE_IMAGES must be links or show, not {REMOTE_IMAGES!r}"
+    )
+
 # Security headers. Scripts only from our own static files, never inline.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "https:", "data:"],
+    # Other hosts' images only when posts may show them.
+    "img-src": [CSP.SELF, "data:", *(["https:"] if REMOTE_IMAGES == "show" else [])],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],

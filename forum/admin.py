@@ -11,6 +11,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from . import actions, cache, search
+from .forms import validate_markup
 from .markup import render_markdown
 from .models import Category, ModerationLogEntry, Post, Report, Thread
 
@@ -175,9 +176,20 @@ class ThreadAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
         )
 
 
+class PostAdminForm(forms.ModelForm):
+    """The admin's post form: the body within forum.markup's bounds."""
+
+    def clean_body_source(self):
+        body = self.cleaned_data["body_source"]
+        validate_markup(body)
+        return body
+
+
 @admin.register(Post)
 class PostAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     """Posts are written on the site; here the text can be corrected."""
+
+    form = PostAdminForm
 
     list_display = ["__str__", "thread", "author", "created_at", "is_hidden"]
     list_filter = ["is_hidden", "is_recommended", "is_approved"]

@@ -6,6 +6,7 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
+from .markup import MarkupTooLarge, render_markdown, strip_bidi_controls
 from .models import Category, Report
 
 # C0 control characters except tab, line feed and carriage return, DEL, and the
@@ -30,7 +31,20 @@ class TextField(forms.CharField):
         return clean_text(value) if value else value
 
 
+def validate_markup(source: str) -> None:
+    """Refuse Markdown that forum.markup would not render (too costly or too
+    large once rendered), with its message as the form error. The render is
+    kept for a moment, so the action that stores the body does not repeat it."""
+    try:
+        render_markdown(source)
+    except MarkupTooLarge as error:
+        raise forms.ValidationError(str(error), code="markup_too_large") from error
+
+
 class PostBodyField(TextField):
+    """A post's Markdown: validated by rendering it (forum.markup's bounds),
+    once its length is known to be right."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Message")
         kwargs.setdefault("max_length", BODY_MAX_LENGTH)
@@ -42,8 +56,21 @@ class PostBodyField(TextField):
         )
         super().__init__(**kwargs)
 
+    def clean(self, value):
+        value = super().clean(value)
+        if value:
+            validate_markup(value)
+        return value
+
 
 class TitleField(TextField):
+    """A thread title, without bidirectional controls: a title is shown among
+    other text (lists, breadcrumbs, the page's title) and must not reverse it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return strip_bidi_controls(value).strip() if value else value
+
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Title")
         kwargs.setdefault("min_length", TITLE_MIN_LENGTH)

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
+from django.utils.html import format_html
 
+from .markup import MarkupTooLarge, render_markdown
 from .querysets import CategoryQuerySet, PostQuerySet, ThreadQuerySet
 
 
@@ -182,11 +184,14 @@ class Post(models.Model):
 
 
 class PostRevision(models.Model):
-    """The text a post had before an edit, with who edited it and when."""
+    """The text a post had before an edit, with who edited it and when.
+
+    Only the Markdown source is stored (an edit of a long post once stored
+    megabytes of HTML); `body_html` renders it when the history is shown.
+    """
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
     body_source = models.TextField()
-    body_html = models.TextField()
     editor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -198,6 +203,16 @@ class PostRevision(models.Model):
 
     def __str__(self):
         return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def body_html(self) -> str:
+        """This version's clean HTML, rendered from its source (a bounded
+        render: see forum.markup). A source written before the bounds, that
+        they now refuse, is shown as escaped text."""
+        try:
+            return render_markdown(self.body_source)
+        except MarkupTooLarge:
+            return format_html("<pre>{}</pre>", self.body_source)
 
 
 class Report(models.Model):

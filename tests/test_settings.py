@@ -25,6 +25,7 @@ SETTINGS_VARIABLES = {
     "SITE_NAME",
     "STATIC_ROOT",
     "MEDIA_ROOT",
+    "REMOTE_IMAGES",
 }
 
 
@@ -257,3 +258,34 @@ def test_ceiling_view_is_off_unless_asked_for(tmp_path):
     assert run_python(code, tmp_path, DEBUG="1").stdout.strip() == "off"
     on = run_python(code, tmp_path, DEBUG="1", BENCH_CEILING_VIEW="1")
     assert on.stdout.strip() == "on", on.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "img_src"),
+    [
+        (None, "links", ["'self'", "data:"]),
+        ("links", "links", ["'self'", "data:"]),
+        ("Show", "show", ["'self'", "data:", "https:"]),
+    ],
+)
+def test_remote_images_setting_and_the_image_policy(tmp_path, value, expected, img_src):
+    """Images from other hosts are links by default, and the policy then lets
+    pages load no image from another host; "show" allows https images."""
+    env = {"SECRET_KEY": "x"} | ({"REMOTE_IMAGES": value} if value else {})
+
+    values = read_settings(tmp_path, "REMOTE_IMAGES", "SECURE_CSP", **env)
+
+    assert values["REMOTE_IMAGES"] == expected
+    assert values["SECURE_CSP"]["img-src"] == img_src
+
+
+def test_an_unknown_remote_images_value_is_refused(tmp_path):
+    result = run_python(
+        "from django.conf import settings; settings.REMOTE_IMAGES",
+        tmp_path,
+        SECRET_KEY="x",
+        REMOTE_IMAGES="proxy",
+    )
+
+    assert result.returncode != 0
+    assert "REMOTE_IMAGES must be links or show" in result.stderr

@@ -280,7 +280,6 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
     PostRevision.objects.create(
         post=post,
         body_source=current.body_source,
-        body_html=current.body_html,
         editor=editor,
         created_at=now,
     )

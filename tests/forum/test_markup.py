@@ -94,9 +94,12 @@ XSS_VECTORS = [
 ]
 
 
+@pytest.mark.parametrize("remote_images", ["links", "show"])
 @pytest.mark.parametrize("source", XSS_VECTORS)
-def test_xss_vector_is_neutralised(source):
-    """No script, event handler, frame, style or active URL survives rendering."""
+def test_xss_vector_is_neutralised(source, remote_images, settings):
+    """No script, event handler, frame, style or active URL survives rendering,
+    whether remote images are shown or made links."""
+    settings.REMOTE_IMAGES = remote_images
     assert_safe(render_markdown(source))
 
 
@@ -185,8 +188,9 @@ def test_link_title_is_kept():
         ("![cat](/media/cat.png)", None),
     ],
 )
-def test_images_keep_only_http_sources(source, src):
+def test_images_keep_only_http_sources(source, src, settings):
     """Images keep src only for http and https; the alt text always stays."""
+    settings.REMOTE_IMAGES = "show"
     images = [attrs for tag, attrs in tags_of(render_markdown(source)) if tag == "img"]
 
     assert len(images) == 1
@@ -257,3 +261,76 @@ def test_fenced_code_loses_its_language_class():
 def test_ordinary_markdown_is_kept(source, html):
     """Emphasis, quotes, lists, rules and tables render as expected."""
     assert render_markdown(source) == html
+
+
+@pytest.mark.parametrize(
+    ("source", "href", "text"),
+    [
+        ("![cat](https://example.com/cat.png)", "https://example.com/cat.png", "cat"),
+        ("![](http://example.com/cat.png)", "http://example.com/cat.png", None),
+        ("![a *b*](//example.com/c.png)", "//example.com/c.png", "a b"),
+        ("[x]: https://e.example/x.png\n\n![y][x]", "https://e.example/x.png", "y"),
+    ],
+)
+def test_remote_images_become_links_by_default(source, href, text):
+    """By default no <img> points to another host: the image is a link to it,
+    named by its alt text, else by its address."""
+    html = render_markdown(source)
+    tags = tags_of(html)
+
+    assert "<img" not in html
+    assert [tag for tag, _ in tags] == ["p", "a"]
+    assert tags[1][1] == {"href": href, "rel": "nofollow ugc noopener"}
+    assert f">{text or href}</a>" in html
+
+
+def test_a_remote_image_link_keeps_its_title():
+    html = render_markdown('![cat](https://example.com/c.png "A cat")')
+
+    assert tags_of(html)[1][1]["title"] == "A cat"
+
+
+def test_images_on_the_sites_own_host_stay_images(settings):
+    settings.ALLOWED_HOSTS = ["forum.example.org", ".example.org", "*"]
+
+    own = render_markdown("![a](https://forum.example.org/media/a.png)")
+    other = render_markdown("![a](https://other.example.org/a.png)")
+
+    assert tags_of(own)[1] == (
+        "img",
+        {"src": "https://forum.example.org/media/a.png", "alt": "a"},
+    )
+    assert "<img" not in other
+
+
+def test_remote_images_show_keeps_them(settings):
+    settings.REMOTE_IMAGES = "show"
+
+    html = render_markdown("![cat](https://example.com/cat.png)")
+
+    assert tags_of(html)[1] == (
+        "img",
+        {"src": "https://example.com/cat.png", "alt": "cat"},
+    )
+
+
+@pytest.mark.parametrize(
+    "control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066",
+                "\u2067", "\u2068", "\u2069"],
+)  # fmt: skip
+def test_bidi_controls_are_dropped_from_bodies(control):
+    """Overrides, embeddings and isolates could reverse the page around a post:
+    none survives, in text, code or link addresses."""
+    source = f"a{control}b `c{control}d`\n\n    e{control}f\n\n[g](https://h{control}.example/)"
+
+    html = render_markdown(source)
+
+    assert control not in html
+    assert "ab" in html and "cd" in html and "ef" in html
+
+
+def test_bidi_marks_are_kept():
+    """LRM and RLM only place neutral characters; right-to-left writers use them."""
+    assert render_markdown("\u05e9\u05dc\u05d5\u05dd\u200f!\u200e") == (
+        "<p>\u05e9\u05dc\u05d5\u05dd\u200f!\u200e</p>\n"
+    )
