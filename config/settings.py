@@ -202,12 +202,9 @@ SESSION_ENGINE = (
 )
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's backends, loading a session's member with the
-# permission facts in the same query (accounts/backends.py).
-AUTHENTICATION_BACKENDS = [
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
-]
+# allauth's backend alone (a second one would hash a wrong password twice),
+# loading a session's member with the permission facts in one query.
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
