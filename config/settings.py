@@ -225,6 +225,7 @@ LOGIN_URL = "account_login"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 # A decoy field that people never see (hidden by the `honeypot` class); bots fill
 # it in and get a fake "verification sent" page, with no account made.
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"

@@ -108,3 +108,26 @@ def test_admin_sign_in_attempts_share_the_sites_limit(client, staff):
     )
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_signup_with_a_taken_address_hashes_the_password_too(
+    client, user, hasher_calls, mailoutbox
+):
+    """Sign-up does the same expensive work for a member's address as for a new
+    one (the password hash), so its time does not reveal who has an account."""
+    form = {"password1": "a fresh secret 93", "password2": "a fresh secret 93"}
+    known = client.post(
+        reverse("account_signup"), {"email": user.email, "username": "other", **form}
+    )
+    known_hashes = len(hasher_calls)
+    hasher_calls.clear()
+    new = client.post(
+        reverse("account_signup"),
+        {"email": "newcomer@example.com", "username": "newcomer", **form},
+    )
+
+    assert known.status_code == new.status_code == 302
+    assert known["Location"] == new["Location"]
+    assert len(hasher_calls) == 1
+    assert known_hashes == len(hasher_calls)
+    assert len(mailoutbox) == 2
