@@ -5,6 +5,12 @@ from urllib.parse import urlencode
 from allauth.account.adapter import DefaultAccountAdapter
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .site import on_site
+
+# The links allauth puts in its mails' contexts (confirmation, password reset,
+# "you already have an account", "no account with this address").
+MAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
@@ -27,3 +33,16 @@ class AccountAdapter(DefaultAccountAdapter):
         ):
             url = f"{url}?{urlencode({'next': next_url})}"
         return url
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Send one of allauth's mails with its links on SITE_URL.
+
+        allauth builds them from the request, so a Host header of the client's
+        choosing (127.0.0.1:9999, or any name ALLOWED_HOSTS lets through) would
+        go into the mail.
+        """
+        context = {
+            **context,
+            **{key: on_site(context[key]) for key in MAIL_LINKS if context.get(key)},
+        }
+        super().send_mail(template_prefix, email, context)

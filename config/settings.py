@@ -7,6 +7,7 @@ Every variable is listed, with its default, in README.md ("Configuration").
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -83,6 +84,42 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if _DEVELOPMENT else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+
+def _site_url() -> str:
+    """The site's address for links in e-mails: SITE_URL, else made from the
+    first ALLOWED_HOSTS entry that names one host (http, port 8000, in
+    development; https otherwise). Empty only when no host is allowed at all.
+    """
+    value = os.environ.get("SITE_URL", "").strip()
+    if not value:
+        hosts = [h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")]
+        if not hosts:
+            if ALLOWED_HOSTS and not _DEVELOPMENT:
+                raise ImproperlyConfigured(
+                    "SITE_URL must be set when ALLOWED_HOSTS names no single host."
+                )
+            hosts = ["127.0.0.1"] if _DEVELOPMENT else [""]
+        if not hosts[0]:
+            return ""
+        value = f"http://{hosts[0]}:8000" if _DEVELOPMENT else f"https://{hosts[0]}"
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL must look like https://forum.example.org, not {value!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Links in e-mails use this address, never the request's Host header; the Sites
+# row (SITE_ID) is set to its host at every `migrate` (accounts.site).
+SITE_URL = _site_url()
 
 SITE_NAME = os.environ.get("SITE_NAME", "Agora")
 

@@ -25,6 +25,7 @@ SETTINGS_VARIABLES = {
     "SITE_NAME",
     "STATIC_ROOT",
     "MEDIA_ROOT",
+    "SITE_URL",
 }
 
 
@@ -257,3 +258,44 @@ def test_ceiling_view_is_off_unless_asked_for(tmp_path):
     assert run_python(code, tmp_path, DEBUG="1").stdout.strip() == "off"
     on = run_python(code, tmp_path, DEBUG="1", BENCH_CEILING_VIEW="1")
     assert on.stdout.strip() == "on", on.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "site_url"),
+    [
+        ({"DEBUG": "1"}, "http://127.0.0.1:8000"),
+        ({"DEBUG": "1", "ALLOWED_HOSTS": "*"}, "http://127.0.0.1:8000"),
+        (
+            {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": ".example.org,forum.example.org"},
+            "https://forum.example.org",
+        ),
+        (
+            {"SECRET_KEY": "k" * 50, "SITE_URL": "http://forum.example:8080/"},
+            "http://forum.example:8080",
+        ),
+        ({"SECRET_KEY": "k" * 50}, ""),
+    ],
+)
+def test_site_url_defaults_to_the_first_allowed_host(tmp_path, env, site_url):
+    """Mail links use SITE_URL, else the first single host of ALLOWED_HOSTS."""
+    assert read_settings(tmp_path, "SITE_URL", **env) == {"SITE_URL": site_url}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SITE_URL": "forum.example.org"},
+        {"SITE_URL": "ftp://forum.example.org"},
+        {"SITE_URL": "https://forum.example.org/forum/"},
+        {"ALLOWED_HOSTS": ".example.org"},
+    ],
+)
+def test_a_site_url_that_is_no_address_is_refused(tmp_path, env):
+    """A SITE_URL without scheme and host, or with a path, stops the start."""
+    result = run_python(
+        "from django.conf import settings; settings.SITE_URL",
+        tmp_path,
+        SECRET_KEY="k" * 50,
+        **env,
+    )
+    assert "SITE_URL must" in result.stderr
