@@ -356,8 +356,20 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Proxies in front that append to X-Forwarded-For: the client address (for rate
 # limits) is then read that many hops from the right. 0 trusts REMOTE_ADDR only.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if env_bool("BEHIND_HTTPS_PROXY", False):
+_BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+if _BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only (production behind an HTTPS proxy, unless HTTPS_REDIRECT says
+# otherwise): plain http:// requests are redirected to https://, and HTTPS
+# answers carry Strict-Transport-Security, so browsers stop trying http://.
+SECURE_SSL_REDIRECT = env_bool(
+    "HTTPS_REDIRECT", _BEHIND_HTTPS_PROXY and not _DEVELOPMENT
+)
+SECURE_HSTS_SECONDS = env_int(
+    "HSTS_SECONDS", 365 * 24 * 3600 if SECURE_SSL_REDIRECT else 0
+)
+# The proxy's health check (docs/deploy.md) may ask over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^terms/$"]
 
 # Forum knobs.
 POSTS_PER_PAGE = 20

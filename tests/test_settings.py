@@ -26,6 +26,9 @@ SETTINGS_VARIABLES = {
     "STATIC_ROOT",
     "MEDIA_ROOT",
     "SITE_URL",
+    "BEHIND_HTTPS_PROXY",
+    "HTTPS_REDIRECT",
+    "HSTS_SECONDS",
 }
 
 
@@ -299,3 +302,59 @@ def test_a_site_url_that_is_no_address_is_refused(tmp_path, env):
         **env,
     )
     assert "SITE_URL must" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "redirect", "hsts"),
+    [
+        ({}, False, 0),
+        ({"BEHIND_HTTPS_PROXY": "1"}, True, 365 * 24 * 3600),
+        ({"BEHIND_HTTPS_PROXY": "1", "HTTPS_REDIRECT": "0"}, False, 0),
+        ({"BEHIND_HTTPS_PROXY": "1", "HSTS_SECONDS": "300"}, True, 300),
+        ({"HTTPS_REDIRECT": "1"}, True, 365 * 24 * 3600),
+        ({"BEHIND_HTTPS_PROXY": "1", "DEBUG": "1"}, False, 0),
+    ],
+)
+def test_https_only_behind_an_https_proxy(tmp_path, env, redirect, hsts):
+    """Behind an HTTPS proxy in production: redirect to HTTPS and send HSTS,
+    unless HTTPS_REDIRECT or HSTS_SECONDS say otherwise; never in development."""
+    values = read_settings(
+        tmp_path,
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        **{"SECRET_KEY": "k" * 50, **env},
+    )
+    assert values == {"SECURE_SSL_REDIRECT": redirect, "SECURE_HSTS_SECONDS": hsts}
+
+
+HTTPS_CHECK = """
+import django; django.setup()
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+middleware = SecurityMiddleware(lambda request: HttpResponse("page"))
+https = {"HTTP_X_FORWARDED_PROTO": "https"}
+for path, extra in [("/", {}), ("/c/x/?page=2", {}), ("/terms/", {}), ("/", https)]:
+    response = middleware(RequestFactory().get(path, **extra))
+    print(response.status_code, response.get("Location", "-"),
+          response.get("Strict-Transport-Security", "-"))
+"""
+
+
+def test_http_is_redirected_but_the_health_check_is_not(tmp_path):
+    """Through the security middleware: plain HTTP answers a redirect to the same
+    https:// URL, except the health check's /terms/; HTTPS gets the HSTS header."""
+    result = run_python(
+        HTTPS_CHECK,
+        tmp_path,
+        SECRET_KEY="k" * 50,
+        BEHIND_HTTPS_PROXY="1",
+        ALLOWED_HOSTS="testserver",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "301 https://testserver/ -",
+        "301 https://testserver/c/x/?page=2 -",
+        "200 - -",
+        "200 - max-age=31536000",
+    ]
