@@ -1,10 +1,12 @@
 """The one hook into django-allauth (ACCOUNT_ADAPTER)."""
 
+import unicodedata
 from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from . import names
 from .site import on_site
 
 # The links allauth puts in its mails' contexts (confirmation, password reset,
@@ -46,3 +48,14 @@ class AccountAdapter(DefaultAccountAdapter):
             **{key: on_site(context[key]) for key in MAIL_LINKS if context.get(key)},
         }
         super().send_mail(template_prefix, email, context)
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        """A sign-up's username: NFKC, ASCII letters, digits and `_ . -`, not
+        taken (allauth's checks), and not confusable with a member's name."""
+        username = unicodedata.normalize("NFKC", username).strip()
+        names.check_visible(username)
+        names.check_username_characters(username)
+        username = super().clean_username(username, shallow=shallow)
+        if not shallow:
+            names.check_not_confusable(username)
+        return username

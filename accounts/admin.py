@@ -4,12 +4,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
 
 from forum import actions
 from forum.admin import StalesGuestPagesMixin, run_each
 from forum.markup import render_markdown
 
+from . import names
 from .models import User
 
 
@@ -24,8 +26,37 @@ class SuspensionActionForm(ActionForm):
     )
 
 
+class MemberNamesMixin:
+    """The names rules of sign-up and profile settings (accounts.names), in the
+    admin's member forms too. A name left as it was is not checked again, so
+    that older names do not block other changes to a member."""
+
+    def clean_username(self):
+        parent = getattr(super(), "clean_username", None)
+        username = parent() if parent else self.cleaned_data["username"]
+        if self.instance.pk and "username" not in self.changed_data:
+            return username
+        return names.clean_username(username, member_pk=self.instance.pk)
+
+    def clean_display_name(self):
+        display_name = self.cleaned_data["display_name"]
+        if self.instance.pk and "display_name" not in self.changed_data:
+            return display_name
+        return names.clean_display_name(display_name, member_pk=self.instance.pk)
+
+
+class MemberChangeForm(MemberNamesMixin, UserChangeForm):
+    pass
+
+
+class MemberCreationForm(MemberNamesMixin, AdminUserCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
+    form = MemberChangeForm
+    add_form = MemberCreationForm
     list_display = [
         "username",
         "email",
