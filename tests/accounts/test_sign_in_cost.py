@@ -131,3 +131,17 @@ def test_signup_with_a_taken_address_hashes_the_password_too(
     assert len(hasher_calls) == 1
     assert known_hashes == len(hasher_calls)
     assert len(mailoutbox) == 2
+
+
+def test_unconfirmed_staff_are_mailed_a_link_on_first_sign_in(client, db, mailoutbox):
+    """An administrator made by `createsuperuser` has no confirmed address:
+    signing in mails the confirmation link (README, "An administrator")."""
+    admin = UserFactory(is_staff=True, is_superuser=True, verified_email=False)
+    response = client.post(
+        reverse("account_login"),
+        {"login": admin.username, "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert [mail.to for mail in mailoutbox] == [[admin.email]]
+    assert "/accounts/confirm-email/" in mailoutbox[0].body
