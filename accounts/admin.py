@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
 
 from forum import actions
@@ -12,6 +12,7 @@ from forum.admin import StalesGuestPagesMixin, run_each
 from forum.forms import validate_markup
 from forum.markup import render_markdown
 
+from . import names
 from .models import User
 
 
@@ -26,8 +27,28 @@ class SuspensionActionForm(ActionForm):
     )
 
 
-class MemberChangeForm(UserChangeForm):
-    """The admin's member form: the bio within forum.markup's bounds."""
+class MemberNamesMixin:
+    """The names rules of sign-up and profile settings (accounts.names), in the
+    admin's member forms too. A name left as it was is not checked again, so
+    that older names do not block other changes to a member."""
+
+    def clean_username(self):
+        parent = getattr(super(), "clean_username", None)
+        username = parent() if parent else self.cleaned_data["username"]
+        if self.instance.pk and "username" not in self.changed_data:
+            return username
+        return names.clean_username(username, member_pk=self.instance.pk)
+
+    def clean_display_name(self):
+        display_name = self.cleaned_data["display_name"]
+        if self.instance.pk and "display_name" not in self.changed_data:
+            return display_name
+        return names.clean_display_name(display_name, member_pk=self.instance.pk)
+
+
+class MemberChangeForm(MemberNamesMixin, UserChangeForm):
+    """The admin's member form: the names rules, the bio within forum.markup's
+    bounds."""
 
     def clean_bio(self):
         bio = self.cleaned_data["bio"]
@@ -36,9 +57,14 @@ class MemberChangeForm(UserChangeForm):
         return bio
 
 
+class MemberCreationForm(MemberNamesMixin, AdminUserCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
     form = MemberChangeForm
+    add_form = MemberCreationForm
     list_display = [
         "username",
         "email",

@@ -1,10 +1,14 @@
-"""Authentication backends: Django's and allauth's, loading the session's member
-with the permission facts every page asks (`forum.permissions`), in one query.
+"""The authentication backend: allauth's, loading the session's member with the
+permission facts every page asks (`forum.permissions`), in one query.
+
+It is the only one in AUTHENTICATION_BACKENDS: allauth's backend also checks the
+plain username and password that Django's own forms send, and with Django's
+ModelBackend beside it a failed sign-in by username ran the password hasher once
+in each (twice in all).
 """
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
 
 from forum import permissions
@@ -23,9 +27,23 @@ class MemberWithFactsMixin:
         return user
 
 
-class ModelBackend(MemberWithFactsMixin, DjangoModelBackend):
-    """Username and password, for the Django admin's sign-in form."""
-
-
 class AuthenticationBackend(MemberWithFactsMixin, AllauthBackend):
-    """allauth's sign-in by username or e-mail address."""
+    """Sign-in by username or e-mail address: one hash of the password per
+    attempt, whether a member matches (the check) or not (allauth's decoy hash),
+    so that the time taken does not tell which names exist."""
+
+    def authenticate(self, request, **credentials):
+        """allauth's sign-in, each member's password checked at most once."""
+        self._checked_members = set()
+        return super().authenticate(request, **credentials)
+
+    def _check_password(self, user, password):
+        # allauth's form sends an address both as `email` and as `username`,
+        # and the backend looks the address up in both branches: without this,
+        # a wrong password for a known address was hashed twice, an unknown
+        # address once.
+        if user is not None:
+            if user.pk in self._checked_members:
+                return None
+            self._checked_members.add(user.pk)
+        return super()._check_password(user, password)

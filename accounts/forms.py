@@ -2,11 +2,15 @@
 
 import re
 
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from PIL import Image
 
 from forum.forms import validate_markup
+
+from . import names
 
 DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 2000
@@ -16,9 +20,8 @@ AVATAR_MAX_PIXELS = 20_000_000
 AVATAR_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 
 # C0 and C1 control characters and DEL, plus the bidirectional embeddings,
-# overrides and isolates, which can reverse the text around a name on a page.
-NAME_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# The same, but a bio keeps its tabs and line breaks: they are Markdown.
+# overrides and isolates, which can reverse the text around a bio on a page;
+# a bio keeps its tabs and line breaks: they are Markdown. (Names: accounts.names.)
 BIO_CONTROL_CHARACTERS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 )
@@ -94,15 +97,17 @@ class ProfileSettingsForm(forms.Form):
     )
     remove_avatar = forms.BooleanField(label="Remove avatar", required=False)
 
-    def __init__(self, *args, has_avatar: bool, **kwargs):
+    def __init__(self, *args, has_avatar: bool, member_pk: int, **kwargs):
         super().__init__(*args, **kwargs)
+        self.member_pk = member_pk
         if not has_avatar:
             del self.fields["remove_avatar"]
 
     def clean_display_name(self) -> str:
-        return NAME_CONTROL_CHARACTERS.sub(
-            "", self.cleaned_data["display_name"]
-        ).strip()
+        """NFKC, visible, and not confusable with another member's names."""
+        return names.clean_display_name(
+            self.cleaned_data["display_name"], member_pk=self.member_pk
+        )
 
     def clean_bio(self) -> str:
         bio = BIO_CONTROL_CHARACTERS.sub("", self.cleaned_data["bio"]).strip()
@@ -118,3 +123,21 @@ class ProfileSettingsForm(forms.Form):
                 code="avatar_conflict",
             )
         return cleaned_data
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up form (ACCOUNT_FORMS), doing the same work whether the
+    address is new or already a member's."""
+
+    def try_save(self, request):
+        """Save the new member, or (address taken) mail its owner instead.
+
+        With ACCOUNT_PREVENT_ENUMERATION both answers look alike, but allauth
+        skips the new account's password hash for a taken address, and that
+        hash is most of the time a sign-up takes (12 ms against 160 ms): the
+        delay told which addresses have an account. The password is hashed
+        here on that path too, and the hash thrown away.
+        """
+        if self.account_already_exists and self.cleaned_data.get("password1"):
+            make_password(self.cleaned_data["password1"])
+        return super().try_save(request)

@@ -54,7 +54,10 @@ def profile_settings(request):
     user = request.user
     if request.method == "POST":
         form = ProfileSettingsForm(
-            request.POST, request.FILES, has_avatar=bool(user.avatar)
+            request.POST,
+            request.FILES,
+            has_avatar=bool(user.avatar),
+            member_pk=user.pk,
         )
         if form.is_valid():
             update_profile(
@@ -70,6 +73,7 @@ def profile_settings(request):
         form = ProfileSettingsForm(
             initial={"display_name": user.display_name, "bio": user.bio},
             has_avatar=bool(user.avatar),
+            member_pk=user.pk,
         )
     return render(request, "accounts/profile_settings.html", {"form": form})
 

@@ -158,7 +158,7 @@ def prepare_in_process():
         )
         session = session_store()
         session[SESSION_KEY] = str(member.pk)
-        session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "accounts.backends.AuthenticationBackend"
         session[HASH_SESSION_KEY] = member.get_session_auth_hash()
         session.create()
         members.append({"pk": member.pk, "session": session.session_key})

@@ -7,6 +7,7 @@ Every variable is listed, with its default, in README.md ("Configuration").
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -83,6 +84,42 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if _DEVELOPMENT else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+
+def _site_url() -> str:
+    """The site's address for links in e-mails: SITE_URL, else made from the
+    first ALLOWED_HOSTS entry that names one host (http, port 8000, in
+    development; https otherwise). Empty only when no host is allowed at all.
+    """
+    value = os.environ.get("SITE_URL", "").strip()
+    if not value:
+        hosts = [h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")]
+        if not hosts:
+            if ALLOWED_HOSTS and not _DEVELOPMENT:
+                raise ImproperlyConfigured(
+                    "SITE_URL must be set when ALLOWED_HOSTS names no single host."
+                )
+            hosts = ["127.0.0.1"] if _DEVELOPMENT else [""]
+        if not hosts[0]:
+            return ""
+        value = f"http://{hosts[0]}:8000" if _DEVELOPMENT else f"https://{hosts[0]}"
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL must look like https://forum.example.org, not {value!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Links in e-mails use this address, never the request's Host header; the Sites
+# row (SITE_ID) is set to its host at every `migrate` (accounts.site).
+SITE_URL = _site_url()
 
 SITE_NAME = os.environ.get("SITE_NAME", "Agora")
 
@@ -208,12 +245,9 @@ SESSION_ENGINE = (
 )
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's backends, loading a session's member with the
-# permission facts in the same query (accounts/backends.py).
-AUTHENTICATION_BACKENDS = [
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
-]
+# allauth's backend alone (a second one would hash a wrong password twice),
+# loading a session's member with the permission facts in one query.
+AUTHENTICATION_BACKENDS = ["accounts.backends.AuthenticationBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -234,6 +268,7 @@ LOGIN_URL = "account_login"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 # A decoy field that people never see (hidden by the `honeypot` class); bots fill
 # it in and get a fake "verification sent" page, with no account made.
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
@@ -343,8 +378,20 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Proxies in front that append to X-Forwarded-For: the client address (for rate
 # limits) is then read that many hops from the right. 0 trusts REMOTE_ADDR only.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if env_bool("BEHIND_HTTPS_PROXY", False):
+_BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+if _BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS only (production behind an HTTPS proxy, unless HTTPS_REDIRECT says
+# otherwise): plain http:// requests are redirected to https://, and HTTPS
+# answers carry Strict-Transport-Security, so browsers stop trying http://.
+SECURE_SSL_REDIRECT = env_bool(
+    "HTTPS_REDIRECT", _BEHIND_HTTPS_PROXY and not _DEVELOPMENT
+)
+SECURE_HSTS_SECONDS = env_int(
+    "HSTS_SECONDS", 365 * 24 * 3600 if SECURE_SSL_REDIRECT else 0
+)
+# The proxy's health check (docs/deploy.md) may ask over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^terms/$"]
 
 # Forum knobs.
 POSTS_PER_PAGE = 20

@@ -1,11 +1,17 @@
 """Top-level URLs: the forum, accounts (allauth), the admin and the flat pages."""
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.flatpages import views as flatpage_views
 from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_safe
+
+# The admin's own sign-in form had no rate limit: its sign-in page sends people
+# to allauth's (with `next`), whose limits count every attempt (as allauth's
+# documentation sets it up).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -54,6 +54,12 @@ def moderator_scope(user: User) -> frozenset[int] | _Everything:
     """
     if not (user.is_authenticated and user.is_active) or user.is_suspended:
         return frozenset()
+    return _role_scope(user)
+
+
+def _role_scope(user: User) -> frozenset[int] | _Everything:
+    """What the user's roles give to moderate, suspended or not (one query at
+    most, kept on the object)."""
     if is_administrator(user):
         return EVERY_CATEGORY
     if not hasattr(user, "_moderator_scope"):
@@ -228,14 +234,29 @@ def can_report(user: User, post: Post, *, authored: bool | None = None) -> bool:
 
 
 def can_suspend(user: User, member: User) -> bool:
-    """Global moderators and administrators suspend members, never themselves
-    nor an administrator. Category moderators do not: a suspension is site-wide.
+    """Whether the user may suspend, ban, lift the suspension of, or hide every
+    post of `member` (`suspend_refusal` says why not).
+
+    Global moderators and administrators act on members, never on themselves
+    nor on an administrator. Moderators (global or of a category, suspended
+    now or not) are for administrators only: a moderator cannot silence
+    another. Category moderators suspend nobody: a suspension is site-wide.
     """
-    return (
-        is_global_moderator(user)
-        and member.pk != user.pk
-        and not is_administrator(member)
-    )
+    return not suspend_refusal(user, member)
+
+
+def suspend_refusal(user: User, member: User) -> str:
+    """Why the user may not suspend `member`, in words for the page; "" if
+    they may (`can_suspend`)."""
+    if not is_global_moderator(user):
+        return "Only global moderators and administrators suspend members."
+    if member.pk == user.pk:
+        return "You cannot suspend yourself."
+    if is_administrator(member):
+        return "Administrators cannot be suspended."
+    if not is_administrator(user) and _role_scope(member):
+        return "Only administrators act on moderators."
+    return ""
 
 
 def shared_page_kind(user: User) -> tuple[str, dict] | None:

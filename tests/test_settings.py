@@ -26,6 +26,10 @@ SETTINGS_VARIABLES = {
     "STATIC_ROOT",
     "MEDIA_ROOT",
     "REMOTE_IMAGES",
+    "SITE_URL",
+    "BEHIND_HTTPS_PROXY",
+    "HTTPS_REDIRECT",
+    "HSTS_SECONDS",
 }
 
 
@@ -289,3 +293,100 @@ def test_an_unknown_remote_images_value_is_refused(tmp_path):
 
     assert result.returncode != 0
     assert "REMOTE_IMAGES must be links or show" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "site_url"),
+    [
+        ({"DEBUG": "1"}, "http://127.0.0.1:8000"),
+        ({"DEBUG": "1", "ALLOWED_HOSTS": "*"}, "http://127.0.0.1:8000"),
+        (
+            {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": ".example.org,forum.example.org"},
+            "https://forum.example.org",
+        ),
+        (
+            {"SECRET_KEY": "k" * 50, "SITE_URL": "http://forum.example:8080/"},
+            "http://forum.example:8080",
+        ),
+        ({"SECRET_KEY": "k" * 50}, ""),
+    ],
+)
+def test_site_url_defaults_to_the_first_allowed_host(tmp_path, env, site_url):
+    """Mail links use SITE_URL, else the first single host of ALLOWED_HOSTS."""
+    assert read_settings(tmp_path, "SITE_URL", **env) == {"SITE_URL": site_url}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SITE_URL": "forum.example.org"},
+        {"SITE_URL": "ftp://forum.example.org"},
+        {"SITE_URL": "https://forum.example.org/forum/"},
+        {"ALLOWED_HOSTS": ".example.org"},
+    ],
+)
+def test_a_site_url_that_is_no_address_is_refused(tmp_path, env):
+    """A SITE_URL without scheme and host, or with a path, stops the start."""
+    result = run_python(
+        "from django.conf import settings; settings.SITE_URL",
+        tmp_path,
+        SECRET_KEY="k" * 50,
+        **env,
+    )
+    assert "SITE_URL must" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "redirect", "hsts"),
+    [
+        ({}, False, 0),
+        ({"BEHIND_HTTPS_PROXY": "1"}, True, 365 * 24 * 3600),
+        ({"BEHIND_HTTPS_PROXY": "1", "HTTPS_REDIRECT": "0"}, False, 0),
+        ({"BEHIND_HTTPS_PROXY": "1", "HSTS_SECONDS": "300"}, True, 300),
+        ({"HTTPS_REDIRECT": "1"}, True, 365 * 24 * 3600),
+        ({"BEHIND_HTTPS_PROXY": "1", "DEBUG": "1"}, False, 0),
+    ],
+)
+def test_https_only_behind_an_https_proxy(tmp_path, env, redirect, hsts):
+    """Behind an HTTPS proxy in production: redirect to HTTPS and send HSTS,
+    unless HTTPS_REDIRECT or HSTS_SECONDS say otherwise; never in development."""
+    values = read_settings(
+        tmp_path,
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        **{"SECRET_KEY": "k" * 50, **env},
+    )
+    assert values == {"SECURE_SSL_REDIRECT": redirect, "SECURE_HSTS_SECONDS": hsts}
+
+
+HTTPS_CHECK = """
+import django; django.setup()
+from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+middleware = SecurityMiddleware(lambda request: HttpResponse("page"))
+https = {"HTTP_X_FORWARDED_PROTO": "https"}
+for path, extra in [("/", {}), ("/c/x/?page=2", {}), ("/terms/", {}), ("/", https)]:
+    response = middleware(RequestFactory().get(path, **extra))
+    print(response.status_code, response.get("Location", "-"),
+          response.get("Strict-Transport-Security", "-"))
+"""
+
+
+def test_http_is_redirected_but_the_health_check_is_not(tmp_path):
+    """Through the security middleware: plain HTTP answers a redirect to the same
+    https:// URL, except the health check's /terms/; HTTPS gets the HSTS header."""
+    result = run_python(
+        HTTPS_CHECK,
+        tmp_path,
+        SECRET_KEY="k" * 50,
+        BEHIND_HTTPS_PROXY="1",
+        ALLOWED_HOSTS="testserver",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "301 https://testserver/ -",
+        "301 https://testserver/c/x/?page=2 -",
+        "200 - -",
+        "200 - max-age=31536000",
+    ]

@@ -83,11 +83,14 @@ def test_change_display_name_and_bio(member_client, user):
     assert "<p>I like <em>Markdown</em>.</p>" in profile
 
 
-def test_display_name_loses_control_characters(member_client, user):
-    """Control and bidirectional-override characters are removed from the name."""
-    post(member_client, display_name="\u202eAnn\x07 \x1bExample\t")
+def test_display_name_with_control_characters_is_refused(member_client, user):
+    """Control and bidirectional-override characters are refused with a form
+    error (removing them silently kept what a reader would misread)."""
+    response = post(member_client, display_name="\u202eAnn\x07 \x1bExample")
+    assert response.status_code == 200
+    assert "invisible or text-direction characters" in response.content.decode()
     user.refresh_from_db()
-    assert user.display_name == "Ann Example"
+    assert "Ann" not in user.display_name
 
 
 def test_display_name_with_nul_is_refused(member_client, user):
