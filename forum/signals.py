@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from config.cache import recovered
+
 from . import cache
 from .models import Category
 
@@ -55,3 +57,10 @@ def group_changed(sender, instance, **kwargs):
     """A renamed or deleted group: the global moderators' group, maybe."""
     for user_id in instance.user_set.values_list("pk", flat=True):
         cache.viewer_changed(user_id)
+
+
+@receiver(recovered)
+def cache_recovered(sender, **kwargs):
+    """Redis is back after an outage (config/cache.py): writes made meanwhile
+    could not bump their versions, so every stored page is stale."""
+    cache.bump(cache.SITE)
