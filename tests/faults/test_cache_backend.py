@@ -15,6 +15,7 @@ import time
 import pytest
 
 from config import cache as backend
+from forum import actions
 from tests.faults.servers import redis_server, spare_port
 
 TIMEOUT = 0.25
@@ -198,3 +199,31 @@ def test_a_failed_recovery_keeps_the_breaker_open():
         # The missed delete is still remembered, and done now.
         assert cache.get("session") is None
         assert cache.get("session") is None
+
+
+def test_a_write_while_redis_is_frozen_leaves_no_stale_page(
+    client, settings, thread, user, committed
+):
+    """Redis keeps a page and its versions through a freeze, while a reply
+    cannot bump them: once Redis is back, the page is rendered anew."""
+    with redis_server() as redis:
+        settings.CACHES = {
+            alias: {
+                "BACKEND": "config.cache.RedisCache",
+                "LOCATION": redis.url,
+                "OPTIONS": {"RETRY_SECONDS": 0.3},
+            }
+            for alias in ("default", "pages")
+        }
+        settings.GUEST_PAGE_CACHE_SECONDS = 300
+        url = thread.get_absolute_url()
+        etag = client.get(url)["ETag"]
+        assert client.get(url, headers={"if-none-match": etag}).status_code == 304
+        redis.freeze()
+        try:
+            with committed():
+                actions.create_reply(thread=thread, author=user, body="Said frozen")
+        finally:
+            redis.thaw()
+        time.sleep(0.35)
+        assert b"Said frozen" in client.get(url).content
