@@ -48,7 +48,8 @@ class Record:
     seconds: float
     body: str = ""  # a reply's text
     retry_after: str | None = None
-    page: bytes = b""
+    page: bytes = b""  # of an error
+    ended: str = ""  # the phase when the answer came
 
     @property
     def ok(self) -> bool:
@@ -79,6 +80,7 @@ class Load:
             who, what, phase, status, time.monotonic() - started, "", retry_after
         )
         record.page = page if status >= 500 else b""
+        record.ended = self.phase
         with self._lock:
             self.records.append(record)
         return record
@@ -135,11 +137,21 @@ class Load:
         for thread in self._threads:
             thread.join(timeout=30)
 
-    def select(self, *, phases=None, who=None, what=None):
+    def select(self, *, phases=None, who=None, what=None, within=False):
+        """The records begun in `phases` (or ended in them; begun and ended in
+        them if `within`), of `who` and `what`."""
+
+        def in_phases(record):
+            if phases is None:
+                return True
+            if within:
+                return record.phase in phases and record.ended in phases
+            return record.phase in phases or record.ended in phases
+
         return [
             record
             for record in self.records
-            if (phases is None or record.phase in phases)
+            if in_phases(record)
             and (who is None or record.who == who)
             and (what is None or record.what == what)
         ]
@@ -149,11 +161,11 @@ def success_rate(records) -> float:
     return sum(record.ok for record in records) / max(1, len(records))
 
 
-def summary(load: Load, phases) -> str:
+def summary(load: Load, phases, within=False) -> str:
     """Requests and successes per kind of request in `phases`, for the report."""
     lines = []
     for who, what in (("guest", "read"), ("member", "read"), ("member", "reply")):
-        records = load.select(phases=phases, who=who, what=what)
+        records = load.select(phases=phases, who=who, what=what, within=within)
         if records:
             slowest = max(record.seconds for record in records)
             statuses = sorted({record.status for record in records})

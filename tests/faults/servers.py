@@ -5,11 +5,13 @@ Each on a spare loopback port, in a temporary directory, stopped by its pid
 """
 
 import os
+import pwd
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from glob import glob
@@ -105,18 +107,32 @@ def postgres_binary(name: str) -> str:
     return found[-1]
 
 
-class PostgresServer:
-    """A PostgreSQL cluster of the test's own (initdb, then postgres by pid)."""
+def _as_postgres() -> dict:
+    """initdb and postgres refuse to run as root: then run them as `postgres`."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("running as root, and there is no postgres user to run as")
+    return {"user": "postgres", "group": "postgres", "extra_groups": []}
 
-    def __init__(self, directory: Path, port: int):
-        self.directory = directory
-        self.data = directory / "data"
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own (initdb, then postgres by pid),
+    in a temporary directory that `remove` deletes."""
+
+    def __init__(self, port: int):
+        self.directory = Path(tempfile.mkdtemp(prefix="agora-faults-pg-"))
+        self.data = self.directory / "data"
         self.port = port
         self.process = None
+        self._user = _as_postgres()
+        if self._user:
+            shutil.chown(self.directory, "postgres", "postgres")
 
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/forum"
+    def url(self, database="forum") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def initialise(self) -> None:
         subprocess.run(  # noqa: S603 - PostgreSQL's own initdb
@@ -125,6 +141,7 @@ class PostgresServer:
             check=True,
             capture_output=True,
             timeout=120,
+            **self._user,
         )
 
     def start(self) -> None:
@@ -135,6 +152,7 @@ class PostgresServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            **self._user,
         )
         wait_for_port(self.port, 30)
 
@@ -143,6 +161,10 @@ class PostgresServer:
         if self.process is not None:
             stop(self.process, signal.SIGINT)
             self.process = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def app_environment(tmp_path: Path, **overrides) -> dict:
@@ -164,15 +186,19 @@ def app_environment(tmp_path: Path, **overrides) -> dict:
     return environment
 
 
-def manage(environment: dict, *arguments: str) -> None:
-    subprocess.run(  # noqa: S603 - our interpreter, our manage.py
+def manage(environment: dict, *arguments: str) -> str:
+    """Run a management command for the app servers; its output."""
+    result = subprocess.run(  # noqa: S603 - our interpreter, our manage.py
         [sys.executable, "manage.py", *arguments],
         cwd=settings.BASE_DIR,
         env=environment,
-        check=True,
+        check=False,
         timeout=180,
         capture_output=True,
+        text=True,
     )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
 
 
 @contextmanager
