@@ -202,9 +202,11 @@ def manage(environment: dict, *arguments: str) -> str:
 
 
 @contextmanager
-def app_servers(environment: dict, count: int = 1):
-    """`count` gunicorn processes (config/gunicorn.py) on spare ports."""
+def app_servers(environment: dict, count: int = 1, log: Path | None = None):
+    """`count` gunicorn processes (config/gunicorn.py) on spare ports; their
+    output appended to `log` if given."""
     processes = []
+    output = open(log, "ab") if log else None  # noqa: SIM115 - closed below
     try:
         for _ in range(count):
             port = spare_port()
@@ -214,6 +216,8 @@ def app_servers(environment: dict, count: int = 1):
                 cwd=settings.BASE_DIR,
                 env={**environment, "BIND": f"127.0.0.1:{port}"},
                 start_new_session=True,
+                stdout=output,
+                stderr=output,
             )
             processes.append(process)
             wait_for_port(port, 60)
@@ -222,3 +226,5 @@ def app_servers(environment: dict, count: int = 1):
     finally:
         for process in processes:
             stop(process)
+        if output:
+            output.close()
