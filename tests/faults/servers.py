@@ -167,6 +167,18 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def suite_database_url() -> str:
+    """The URL of the suite's (PostgreSQL) test database, for app servers."""
+    database = settings.DATABASES["default"]
+    credentials = database["USER"] + (
+        f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    )
+    return (
+        f"postgres://{credentials}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
 def app_environment(tmp_path: Path, **overrides) -> dict:
     """The environment of an app server of ours, as in production."""
     environment = {

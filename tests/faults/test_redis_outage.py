@@ -7,10 +7,10 @@ asks for 10 s and 30 s; shortened to keep CI's time sane, which changes
 nothing in what is measured: the breaker retries every RETRY seconds either way.
 
 During both: at least 95% of guest and member requests succeed (reads and
-replies), a request costs at most about a second; no acknowledged reply is
-lost; afterwards a guest sees a reply made while Redis was frozen on a page
-stored before (Redis kept the page and its versions, the write could not bump
-them).
+replies), a request costs at most about a second more than without a fault; no
+acknowledged reply is lost; afterwards a guest sees a reply made while Redis
+was frozen on a page stored before (Redis kept the page and its versions, the
+write could not bump them).
 
 Runs on PostgreSQL (the app server shares the test database); CI's PostgreSQL
 run fails instead of skipping.
@@ -26,8 +26,13 @@ from forum import actions
 from forum.models import Post
 from tests.factories import CategoryFactory
 from tests.faults.load import Load, make_member, sign_in, success_rate, summary
-from tests.faults.servers import app_environment, app_servers, manage, redis_server
-from tests.test_two_servers import server_environment
+from tests.faults.servers import (
+    app_environment,
+    app_servers,
+    manage,
+    redis_server,
+    suite_database_url,
+)
 
 STOPPED = 5
 FROZEN = 8
@@ -64,7 +69,7 @@ def test_site_serves_through_a_stopped_and_a_frozen_redis(on_postgresql, tmp_pat
     with redis_server() as redis:
         environment = app_environment(
             tmp_path,
-            DATABASE_URL=server_environment(tmp_path)["DATABASE_URL"],
+            DATABASE_URL=suite_database_url(),
             REDIS_URL=redis.url,
             REDIS_RETRY_SECONDS=str(RETRY),
             POST_RATE_LIMIT="1000/60",
@@ -116,8 +121,10 @@ def test_site_serves_through_a_stopped_and_a_frozen_redis(on_postgresql, tmp_pat
                 assert len(records) > 20, who
                 assert success_rate(records) >= 0.95, summary(load, {"stopped"})
             assert success_rate(load.select(what="reply", phases={"frozen"})) >= 0.95
+            # What Redis costs a request, beyond what a busy machine does anyway.
             slowest = max(record.seconds for record in outage)
-            assert slowest < 1.5, summary(load, {"stopped", "frozen"})
+            usual = max(r.seconds for r in load.select(phases={"before", "between"}))
+            assert slowest < usual + 1, summary(load, {"stopped", "frozen"})
 
             # No acknowledged reply lost, none twice.
             acknowledged = [r.body for r in load.select(what="reply") if r.ok]
