@@ -54,6 +54,17 @@ def env_int(name: str, default: int) -> int:
         ) from error
 
 
+def env_float(name: str, default: float) -> float:
+    """Read a number (seconds, say) from the environment."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from error
+
+
 # Files the running site writes (SQLite database, dev secret key, dev mail).
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -204,6 +215,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON;"
         ),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a request (503, config/errors.py) within
+    # seconds, not after the system's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by all app servers), else local memory.
@@ -213,6 +228,15 @@ if REDIS_URL:
         "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "forum"),
+        # Fail soft (config/cache.py): a call waits at most REDIS_TIMEOUT for
+        # Redis; after a failure Redis is skipped for REDIS_RETRY_SECONDS, with
+        # rate-limit counters (allauth's, forum/throttle.py's) kept per process.
+        "OPTIONS": {
+            "socket_connect_timeout": env_float("REDIS_TIMEOUT", 0.25),
+            "socket_timeout": env_float("REDIS_TIMEOUT", 0.25),
+            "RETRY_SECONDS": env_float("REDIS_RETRY_SECONDS", 5),
+            "LOCAL_KEY_PREFIXES": ["allauth:rl:", "post-rate:", "search-rate:"],
+        },
     }
     # "pages": stored pages (forum/cache.py), in the same Redis.
     CACHES = {"default": _redis_cache, "pages": _redis_cache}

@@ -13,6 +13,9 @@ from django.views.decorators.http import require_safe
 # documentation sets it up).
 admin.site.login = secure_admin_login(admin.site.login)
 
+# A database that is down answers 503 with Retry-After (config/errors.py).
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -10,7 +10,9 @@ from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from config.cache import recovered
 from pagecache.members import viewer_changed
+from pagecache.versions import SITE, bump
 
 from .models import Category
 
@@ -56,3 +58,10 @@ def group_changed(sender, instance, **kwargs):
     """A renamed or deleted group: the global moderators' group, maybe."""
     for user_id in instance.user_set.values_list("pk", flat=True):
         viewer_changed(user_id)
+
+
+@receiver(recovered)
+def cache_recovered(sender, **kwargs):
+    """Redis is back after an outage (config/cache.py): writes made meanwhile
+    could not bump their versions, so every stored page is stale."""
+    bump(SITE)
