@@ -5,6 +5,7 @@ from django.core.cache import cache, caches
 from django.db import connection
 
 from forum import actions
+from tests.data import testing_settings
 from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
 
 
@@ -22,20 +23,11 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Fast hashing, static files without the collectstatic manifest, an empty
-    cache, no guest page cache (tests/forum/test_cache.py turns it on), and
-    database sessions whatever REDIS_URL says, so query counts are the same."""
-    settings.GUEST_PAGE_CACHE_SECONDS = 0
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    """The test settings and an empty cache for every test."""
+    for name, value in testing_settings().items():
+        setattr(settings, name, value)
     cache.clear()
     caches["pages"].clear()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
 
 
 @pytest.fixture
