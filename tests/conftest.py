@@ -1,8 +1,10 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 from django.db import connection
+from django.test import override_settings
 
 from forum import actions
 from tests.data import testing_settings
@@ -19,6 +21,23 @@ def pytest_runtest_setup(item):
         if os.environ.get("REQUIRE_DATABASE_VENDOR") == "postgresql":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_cache(worker_id):
+    """xdist workers share REDIS_URL's database: each keeps its keys under its own
+    prefix and clears only those (tests/cache.py)."""
+    default = django_settings.CACHES["default"]
+    if worker_id == "master" or not default["BACKEND"].endswith("RedisCache"):
+        yield
+        return
+    worker = {
+        **default,
+        "BACKEND": "tests.cache.WorkerRedisCache",
+        "KEY_PREFIX": f"{default.get('KEY_PREFIX', '')}-{worker_id}",
+    }
+    with override_settings(CACHES={"default": worker, "pages": worker}):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,8 @@ def test_postgresql_tests_fail_on_sqlite_when_postgresql_is_required(tmp_path):
             "-m",
             "pytest",
             "-q",
+            "-n",
+            "0",
             # Its own cache, so this run's errors stay out of `pytest --lf`.
             "-o",
             f"cache_dir={tmp_path}",
