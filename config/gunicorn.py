@@ -10,6 +10,12 @@ a thread per core and two more.
 import multiprocessing
 import os
 
+# The settings fall back on var/secret_key so that `manage.py` works on a clone
+# after `make run`; a served site takes its key from the environment only.
+_debug = os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+if not os.environ.get("SECRET_KEY") and not _debug:
+    raise SystemExit("SECRET_KEY must be set to serve (see README, Serving).")
+
 _cores = multiprocessing.cpu_count()
 _shared_cache = bool(os.environ.get("REDIS_URL"))
 

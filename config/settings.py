@@ -2,6 +2,15 @@
 Settings for the forum: one module, driven by environment variables.
 
 Every variable is listed, with its default, in README.md ("Configuration").
+
+Development and production differ in one switch, DEBUG (off unless DEBUG=1;
+`make run` sets it). The signing key is the one exception: SECRET_KEY from the
+environment, else the key in var/secret_key, which development (DEBUG on, or the
+test suite) generates once. So on a clone where `make run` has run, every
+`manage.py` command works without DEBUG or SECRET_KEY; taking the key from the file
+changes nothing else (DEBUG stays off, no hosts are allowed by default, cookies stay
+secure), and serving refuses it: config/gunicorn.py wants SECRET_KEY in the
+environment, so a production server never runs on a key nobody set.
 """
 
 import os
@@ -74,22 +83,22 @@ DEBUG = env_bool("DEBUG", False)
 _DEVELOPMENT = DEBUG or "PYTEST_VERSION" in os.environ
 
 
-def _development_secret_key() -> str:
-    """Generate a secret key once and keep it in var/, for development only."""
+def _file_secret_key() -> str:
+    """The key kept in var/secret_key, generated there once in development."""
     key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
+    if _DEVELOPMENT and not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not _DEVELOPMENT:
+    key = key_file.read_text().strip() if key_file.exists() else ""
+    if not key:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (see README, Configuration)."
+            "SECRET_KEY must be set when DEBUG is off and var/secret_key does not "
+            "exist (`make run` creates it; see README, Configuration)."
         )
-    SECRET_KEY = _development_secret_key()
+    return key
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or _file_secret_key()
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if _DEVELOPMENT else []

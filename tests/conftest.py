@@ -1,31 +1,53 @@
+import os
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 from django.core.signals import request_finished, request_started
+from django.db import connection
+from django.test import override_settings
 
 from forum import actions
+from tests.data import testing_settings
 from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test marked `postgresql` skips on another database, but fails when the
+    run requires PostgreSQL (REQUIRE_DATABASE_VENDOR=postgresql, CI's second run):
+    a PostgreSQL run that skips them has not tested them."""
+    if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
+        message = f"needs PostgreSQL, the database is {connection.vendor}"
+        if os.environ.get("REQUIRE_DATABASE_VENDOR") == "postgresql":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_cache(worker_id):
+    """xdist workers share REDIS_URL's database: each keeps its keys under its own
+    prefix and clears only those (tests/cache.py)."""
+    default = django_settings.CACHES["default"]
+    if worker_id == "master" or not default["BACKEND"].endswith("RedisCache"):
+        yield
+        return
+    worker = {
+        **default,
+        "BACKEND": "tests.cache.WorkerRedisCache",
+        "KEY_PREFIX": f"{default.get('KEY_PREFIX', '')}-{worker_id}",
+    }
+    with override_settings(CACHES={"default": worker, "pages": worker}):
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Fast hashing, static files without the collectstatic manifest, an empty
-    cache, no guest page cache (tests/forum/test_cache.py turns it on),
-    database sessions whatever REDIS_URL says, so query counts are the same, and
-    tasks run at once in the process (tests/accounts/test_mail.py runs a worker)."""
-    settings.GUEST_PAGE_CACHE_SECONDS = 0
-    settings.TASKS = {
-        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
-    }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    """The test settings (tests/data.py) and an empty cache for every test."""
+    for name, value in testing_settings().items():
+        setattr(settings, name, value)
     cache.clear()
     caches["pages"].clear()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
 
 
 @pytest.fixture

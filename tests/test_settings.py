@@ -98,6 +98,46 @@ def test_secret_key_from_the_environment_is_used(tmp_path):
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_the_key_make_run_wrote_is_used_without_debug_and_changes_nothing_else(
+    tmp_path,
+):
+    """After `make run`, commands run without DEBUG or SECRET_KEY: the key comes
+    from var/secret_key and every other setting keeps its production default."""
+    (tmp_path / "secret_key").write_text("written-by-make-run-" * 3 + "\n")
+
+    values = read_settings(
+        tmp_path,
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "SESSION_COOKIE_SECURE",
+    )
+
+    assert values == {
+        "SECRET_KEY": "written-by-make-run-" * 3,
+        "DEBUG": False,
+        "ALLOWED_HOSTS": [],
+        "SESSION_COOKIE_SECURE": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "serves"),
+    [({}, False), ({"DEBUG": "1"}, True), ({"SECRET_KEY": "k" * 50}, True)],
+)
+def test_gunicorn_serves_only_with_a_key_from_the_environment(tmp_path, env, serves):
+    """The served site never runs on var/secret_key unless in debug mode."""
+    (tmp_path / "secret_key").write_text("written-by-make-run-" * 3)
+
+    result = run_python(
+        "import runpy; runpy.run_path('config/gunicorn.py')", tmp_path, **env
+    )
+
+    assert (result.returncode == 0) is serves, result.stderr
+    if not serves:
+        assert "SECRET_KEY must be set to serve" in result.stderr
+
+
 def test_debug_generates_a_secret_key_once_and_keeps_it(tmp_path):
     """In development the key is generated into var/secret_key and then reused."""
     first = read_settings(tmp_path, "SECRET_KEY", "DEBUG", DEBUG="1")

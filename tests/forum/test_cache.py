@@ -15,9 +15,11 @@ from forum import cache as page_cache
 from forum.models import Post
 from pagecache import pages as stored_pages
 from pagecache import versions
+from tests.data import built_once, copy_of
 from tests.factories import CategoryFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Every test runs with the board built once (built_board).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("built_board")]
 
 # Queries a cache hit runs: none (no session, no user, no rows).
 GUEST_CACHE_HIT_QUERIES = 0
@@ -28,22 +30,32 @@ def cache_on(settings):
     settings.GUEST_PAGE_CACHE_SECONDS = 300
 
 
-@pytest.fixture
-def board(committed):
+def build_board():
     """A subcategory with a 45-post thread (pages of 20, 20, 5), by two authors."""
     parent = CategoryFactory(name="Parent", slug="parent")
     category = CategoryFactory(name="Child", slug="child", parent=parent)
     alice = UserFactory(username="alice", display_name="Alice")
     bob = UserFactory(username="bob", display_name="Bob")
-    with committed():
-        thread = actions.create_thread(
-            category=category, author=alice, title="Long", body="Post 1"
+    thread = actions.create_thread(
+        category=category, author=alice, title="Long", body="Post 1"
+    )
+    for number in range(2, 46):
+        actions.create_reply(
+            thread=thread, author=(alice, bob)[number % 2], body=f"Post {number}"
         )
-        for number in range(2, 46):
-            actions.create_reply(
-                thread=thread, author=(alice, bob)[number % 2], body=f"Post {number}"
-            )
     return {"category": category, "thread": thread, "alice": alice, "bob": bob}
+
+
+@pytest.fixture(scope="module")
+def built_board(django_db_setup, django_db_blocker):
+    """Built once for the module (with the cache on, its bumps committed)."""
+    yield from built_once(django_db_blocker, build_board, GUEST_PAGE_CACHE_SECONDS=300)
+
+
+@pytest.fixture
+def board(built_board, db):
+    """The test's own copy of the board."""
+    return copy_of(built_board)
 
 
 def served_from_cache(client, url) -> bool:

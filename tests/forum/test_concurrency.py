@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from forum import actions
 from forum.models import Category, Post, Thread
@@ -17,8 +17,6 @@ REPLIES_EACH = 8
 @pytest.mark.django_db(transaction=True)
 def test_parallel_replies_get_gapless_positions_and_exact_counters():
     """Replies from several connections at once: positions 1..N, counters exact."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; the PostgreSQL run executes this")
     category = CategoryFactory()
     authors = [UserFactory() for _ in range(WRITERS)]
     thread = actions.create_thread(

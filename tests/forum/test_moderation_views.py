@@ -5,16 +5,18 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from forum import actions
 from forum.models import Category, ModerationLogEntry, Post, Report, Thread
+from tests.data import built_once, copy_of
 from tests.factories import CategoryFactory, GlobalModeratorFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Every test runs with the world built once (built_world).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("built_world")]
 
 ROLES = [
     "guest",
@@ -29,8 +31,19 @@ ROLES = [
 MODERATORS = {"category_moderator", "global_moderator", "administrator"}
 
 
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    """Built once for the module: every test here reads it (or rolls back)."""
+    yield from built_once(django_db_blocker, build_world)
+
+
 @pytest.fixture
-def world(settings):
+def world(built_world, db):
+    """The test's own copy of the world."""
+    return copy_of(built_world)
+
+
+def build_world():
     """A category with threads, posts in every state, and a person per role."""
     w = SimpleNamespace()
     w.category = CategoryFactory(name="Main")
@@ -67,11 +80,10 @@ def world(settings):
     actions.hide_thread(thread=w.hidden_thread, actor=admin)
     actions.hide_post(post=w.hidden_post, actor=admin, reason="Rude")
     actions.set_post_recommended(post=w.recommended, actor=admin, recommended=True)
-    settings.APPROVAL_FIRST_POSTS = 1
-    w.held = actions.create_reply(
-        thread=w.thread, author=UserFactory(username="newcomer"), body="Waiting"
-    )
-    settings.APPROVAL_FIRST_POSTS = 0
+    with override_settings(APPROVAL_FIRST_POSTS=1):
+        w.held = actions.create_reply(
+            thread=w.thread, author=UserFactory(username="newcomer"), body="Waiting"
+        )
     w.report = actions.create_report(post=w.post, reporter=w.user, reason="spam")
     w.banned = UserFactory(username="banned")
     actions.suspend_user(member=w.banned, actor=admin, until=None, reason="Spam")
