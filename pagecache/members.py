@@ -184,7 +184,7 @@ def member_page(view):
         # when the member may share pages, a rendering to share.
         started = clock()
         member = request.user
-        if not member.is_authenticated:
+        if started is None or not member.is_authenticated:
             return view(request, *args, **kwargs)
         kind = member_kind(member)
         card = store_card(member, kind, started, seconds)

@@ -64,6 +64,8 @@ def guest_page(view):
         if not seconds or not is_guest_request(request):
             return view(request, *args, **kwargs)
         started = clock()
+        if started is None:  # the cache is down: render, store nothing
+            return view(request, *args, **kwargs)
         request._guest_page_shows = {SITE}
         response = view(request, *args, **kwargs)
         if not storable(request, response):

@@ -27,13 +27,24 @@ def bump_on_commit(*names: str) -> None:
 
 def bump(*names: str) -> None:
     """Give each name a new version now (tests and commands; writes use
-    `bump_on_commit`)."""
-    now = tick()
-    cache.set_many({VERSION_PREFIX + name: now for name in names}, timeout=None)
+    `bump_on_commit`).
+
+    With the cache unavailable (no clock to tick), the versions are deleted
+    instead: a missing version validates no stored page, and a cache that
+    fails soft (config/cache.py) replays the deletes when it is back.
+    """
+    keys = [VERSION_PREFIX + name for name in names]
+    try:
+        now = tick()
+    except ValueError:
+        cache.delete_many(keys)
+        return
+    cache.set_many(dict.fromkeys(keys, now), timeout=None)
 
 
-def clock() -> int:
-    """The clock's current value: a reader notes it before its first query."""
+def clock() -> int | None:
+    """The clock's current value: a reader notes it before its first query.
+    None when the cache is unavailable: then nothing is stored."""
     value = cache.get(CLOCK_KEY)
     if value is None:
         # Start (or restart, after an eviction) above every value handed out
@@ -44,7 +55,7 @@ def clock() -> int:
 
 
 def tick() -> int:
-    """Advance the clock; its new value."""
+    """Advance the clock; its new value. ValueError if the cache is unavailable."""
     clock()
     try:
         return cache.incr(CLOCK_KEY)
