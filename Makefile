@@ -52,6 +52,7 @@ $(A11Y_TOOLS): tests/a11y/package.json tests/a11y/package-lock.json
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(BIN)/.installed
 	$(BIN)/ruff format .

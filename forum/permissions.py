@@ -14,13 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import BigIntegerField, Value
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from django.contrib.auth.models import AbstractUser as User
 
     from .models import Category, Post, Thread
 
@@ -90,10 +91,9 @@ def member_with_permission_facts(user_id: int) -> User | None:
     cursor because this runs on every signed-in request, and building the
     query with the ORM costs several times what running it does.
     """
-    from accounts.models import User
-
     from .models import Category
 
+    User = get_user_model()
     fields = User._meta.concrete_fields
     columns = ", ".join(f"member.{connection.ops.quote_name(f.column)}" for f in fields)
     sql = f"""

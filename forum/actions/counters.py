@@ -2,16 +2,17 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
-
-from accounts.models import User
 
 from ..models import (
     Category,
     Post,
     Thread,
 )
+
+User = get_user_model()
 
 
 def _lock_threads(ids: Iterable[int]) -> None:

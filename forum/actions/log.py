@@ -1,9 +1,8 @@
 """The moderation log: one entry per moderation action, in its transaction."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-
-from accounts.models import User
 
 from .. import permissions
 from ..models import (
@@ -11,6 +10,8 @@ from ..models import (
     Post,
     Thread,
 )
+
+User = get_user_model()
 
 
 def _log(

@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-
-from accounts.models import User
 
 from .. import cache, permissions
 from ..models import (
@@ -22,6 +21,8 @@ from .counters import (
     recount_users,
 )
 from .log import _log
+
+User = get_user_model()
 
 
 def _user_repr(member: User) -> str:

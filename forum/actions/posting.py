@@ -4,13 +4,12 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
-
-from accounts.models import User
 
 from .. import cache, permissions, search
 from ..markup import render_markdown
@@ -28,6 +27,8 @@ from .counters import (
     recount_users,
 )
 from .log import _log_post
+
+User = get_user_model()
 
 SLUG_MAX_LENGTH = 80
 # The same text from the same author within this window is a double submit.

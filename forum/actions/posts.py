@@ -1,9 +1,8 @@
 """Post tools for moderators: hide, restore, delete, recommend, approve, reject."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-
-from accounts.models import User
 
 from .. import cache, permissions, search
 from ..models import (
@@ -18,6 +17,8 @@ from .counters import (
     recount_users,
 )
 from .log import _log, _log_post, _post_repr, _require_moderator, _thread_repr
+
+User = get_user_model()
 
 
 def _lock_post_and_parents(post: Post) -> Post:

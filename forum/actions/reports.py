@@ -1,10 +1,9 @@
 """Reports: members flag posts, moderators close them."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-
-from accounts.models import User
 
 from .. import permissions
 from ..models import (
@@ -12,6 +11,8 @@ from ..models import (
     Report,
 )
 from .log import _log_post, _require_moderator
+
+User = get_user_model()
 
 
 @transaction.atomic

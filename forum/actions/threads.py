@@ -2,11 +2,10 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-
-from accounts.models import User
 
 from .. import cache, search
 from ..models import (
@@ -24,6 +23,8 @@ from .counters import (
 )
 from .log import _log_thread, _require_moderator, _thread_repr
 from .posting import slug_for_title
+
+User = get_user_model()
 
 THREAD_FLAG_ACTIONS = {
     # action name: (field, value)

@@ -10,14 +10,13 @@ The actions check the same permissions again.
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
-
-from accounts.models import User
 
 from .. import actions, permissions
 from ..forms import (
@@ -32,6 +31,8 @@ from ..forms import (
 from ..models import Category, Post, Thread
 from .pagination import page_links, requested_page
 from .reading import post_location, readable_post
+
+User = get_user_model()
 
 FORM_TEMPLATE = "forum/moderation_form.html"
 

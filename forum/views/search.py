@@ -1,17 +1,18 @@
 """The search page."""
 
 from allauth.account.adapter import get_adapter
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from accounts.models import User
-
 from .. import throttle
 from ..forms import SearchForm
 from ..search import MATCH_ALL, ORDER_RELEVANCE, SearchError, search_posts
 from .pagination import page_links, requested_page
+
+User = get_user_model()
 
 SEARCH_RATE_LIMIT_MESSAGE = (
     "You are searching too quickly. Wait a minute, then search again "

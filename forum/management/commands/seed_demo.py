@@ -19,12 +19,12 @@ import uuid
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
 from forum import actions, cache, search
 from forum.markup import render_markdown
 from forum.models import Category, Post, Thread
@@ -39,6 +39,8 @@ from ._demo_content import (
     SHORT_THREADS,
     WORDS,
 )
+
+User = get_user_model()
 
 BATCH_SIZE = 5000
 
