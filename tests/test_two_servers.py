@@ -30,7 +30,6 @@ from accounts.models import User
 from forum import actions
 from tests.factories import CategoryFactory
 
-PORTS = range(8046, 8050)
 PASSWORD = "two servers, one forum"
 CSRF_TOKEN = secrets.token_hex(16)
 
@@ -52,14 +51,14 @@ def shared_services(transactional_db):
 
 
 def free_ports(count):
-    ports = []
-    for port in PORTS:
+    """Loopback ports nobody listens on, the kernel's picks: a fixed range could
+    be another run's, whose server would then answer for ours."""
+    ports = set()
+    while len(ports) < count:
         with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                ports.append(port)
-        if len(ports) == count:
-            return ports
-    pytest.fail(f"no {count} free ports in {PORTS}")
+            probe.bind(("127.0.0.1", 0))
+            ports.add(probe.getsockname()[1])
+    return sorted(ports)
 
 
 def server_environment(tmp_path):
