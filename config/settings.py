@@ -247,12 +247,17 @@ if REDIS_URL:
             "LOCAL_KEY_PREFIXES": ["allauth:rl:", "post-rate:", "search-rate:"],
         },
     }
-    # "pages": stored pages (forum/cache.py), in the same Redis.
-    CACHES = {"default": _redis_cache, "pages": _redis_cache}
+    # "pages": stored pages; "page_state": their versions, members' cards and
+    # post fragments (pagecache/); all in the same Redis, which evicts by LRU.
+    CACHES = {
+        "default": _redis_cache,
+        "pages": _redis_cache,
+        "page_state": _redis_cache,
+    }
 else:
     CACHES = {
-        # Page versions, rate-limit counters, post fragments, members' cards:
-        # small entries, room for many (the default 300 would cull counters).
+        # Rate-limit counters (allauth's and ours), and nothing a visitor can
+        # make many of: page entries can never evict a counter.
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 20_000},
@@ -262,6 +267,12 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "pages",
             "OPTIONS": {"MAX_ENTRIES": 1_000},
+        },
+        # Page versions, members' cards, post fragments: small entries.
+        "page_state": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "page_state",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         },
     }
 # Guests' pages are served from that cache for up to this long (0: off); every

@@ -12,11 +12,15 @@ from .models import Report
 
 def site(request):
     """Site-wide names for the header and footer, and where sign-in returns to."""
-    try:
-        origin = f"{request.scheme}://{request.get_host()}"
-    except DisallowedHost:
-        # Rendering the 400 page for this very request: no absolute URLs then.
-        origin = ""
+    # Absolute URLs (canonical, share links) on SITE_URL, never on the Host
+    # header: stored pages then do not depend on it (pagecache.pages.page_key).
+    origin = settings.SITE_URL
+    if not origin:
+        try:
+            origin = f"{request.scheme}://{request.get_host()}"
+        except DisallowedHost:
+            # Rendering the 400 page for this very request: no absolute URLs.
+            origin = ""
     # On the sign-in and sign-up pages, keep the page the person came from
     # rather than nesting one `next` inside another.
     next_url = request.GET.get("next") or request.get_full_path()

@@ -33,7 +33,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -42,7 +41,14 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
 from .pages import compact, page_key, storable, store
-from .versions import SITE, bump_on_commit, clock, is_current, versions_as_of
+from .versions import (
+    SITE,
+    bump_on_commit,
+    clock,
+    is_current,
+    state,
+    versions_as_of,
+)
 
 MEMBER_PAGE_PREFIX = "member-page:p1:"
 CARD_PREFIX = "member-card:c1:"
@@ -204,8 +210,8 @@ def member_page(view):
             "content_type": response["Content-Type"],
             "private_authors": private_authors,
         }
-        if storable(request, response):
-            key = page_key(MEMBER_PAGE_PREFIX, request, card["kind"])
+        key = page_key(MEMBER_PAGE_PREFIX, request, card["kind"])
+        if key is not None and storable(request, response):
             store(key, request._guest_page_shows, started, seconds, **entry)
         return member_response(request, entry, card)
 
@@ -240,7 +246,7 @@ def current_card(request) -> dict | None:
         user_id = int(session[SESSION_KEY])
     except (KeyError, TypeError, ValueError):
         return None
-    card = cache.get(f"{CARD_PREFIX}{user_id}")
+    card = state().get(f"{CARD_PREFIX}{user_id}")
     # What django.contrib.auth.get_user checks, without the row: a backend
     # still in use, the password the session was made with.
     if (
@@ -269,7 +275,7 @@ def store_card(user, kind: tuple[str, dict] | None, started: int, seconds: int):
         "versions": versions,
     }
     if versions is not None:
-        cache.set(f"{CARD_PREFIX}{user.pk}", card, timeout=seconds)
+        state().set(f"{CARD_PREFIX}{user.pk}", card, timeout=seconds)
     return card
 
 

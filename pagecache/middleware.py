@@ -43,10 +43,15 @@ class CachedPagesMiddleware:
 def stored_response(request) -> HttpResponse | None:
     """The stored page for this request, if a current one is stored: a guest
     page, or the shared page of the member's kind, filled in for them."""
-    if not settings.GUEST_PAGE_CACHE_SECONDS or not serves_stored_pages(request):
+    if not settings.GUEST_PAGE_CACHE_SECONDS:
         return None
+    view = view_storing_pages(request)
+    if view is None:
+        return None
+    request._page_query = view.page_query
     if is_guest_request(request):
-        entry = current_entry(page_key(PAGE_PREFIX, request))
+        key = page_key(PAGE_PREFIX, request)
+        entry = None if key is None else current_entry(key)
         if entry is None:
             return None
         return conditional(request, response_from(entry), entry)
@@ -56,16 +61,16 @@ def stored_response(request) -> HttpResponse | None:
     if card is None or card["kind"] is None:
         return None
     key = page_key(MEMBER_PAGE_PREFIX, request, card["kind"])
-    entry = current_entry(key, card["versions"])
+    entry = None if key is None else current_entry(key, card["versions"])
     if entry is None or card["id"] in entry["private_authors"]:
         return None
     return member_response(request, entry, card)
 
 
-def serves_stored_pages(request) -> bool:
-    """Whether the request's view stores pages: other pages cost no lookup."""
+def view_storing_pages(request):
+    """The request's view if it stores pages: other pages cost no lookup."""
     try:
         view = resolve(request.path_info).func
     except Resolver404:
-        return False
-    return getattr(view, "stores_pages", False)
+        return None
+    return view if getattr(view, "stores_pages", False) else None

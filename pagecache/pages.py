@@ -5,12 +5,14 @@ shows (`depends_on`); the page is stored with the versions of those names and
 served by `pagecache.middleware` while they hold. See docs/caching.md.
 """
 
+import functools
 import hashlib
 import re
 import threading
 import time
 from collections import OrderedDict
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
@@ -29,6 +31,22 @@ PAGES = "pages"
 # shared (Redis): a hit on a hot page then costs one round trip (its versions),
 # not two, and no unpickling. 128 thread pages are about 8 MB.
 LOCAL_PAGES = 128
+
+
+def stored_query(request) -> str | None:
+    """The query string a stored page is keyed by: the parameters its view
+    reads (`guest_page(query=...)`), each once and in its canonical form; None
+    when the request carries anything else. Such a request is rendered, neither
+    looked up nor stored, so nobody can fill the cache by varying URLs."""
+    query = getattr(request, "_page_query", None) or {}
+    parts = []
+    for name in request.GET:
+        values = request.GET.getlist(name)
+        pattern = query.get(name)
+        if pattern is None or len(values) != 1 or not re.fullmatch(pattern, values[0]):
+            return None
+        parts.append((name, values[0]))
+    return urlencode(sorted(parts))
 
 
 def depends_on(request, *names: str) -> None:
@@ -51,17 +69,27 @@ def is_guest_request(request) -> bool:
     )
 
 
-def guest_page(view):
+def guest_page(view=None, *, query: dict[str, str] | None = None):
     """Render and store the view's page for guests, with ETag and 304s.
 
     `CachedPagesMiddleware` serves the stored page (`stored_response`); the
-    view runs on a miss, and calls `page_shows` for everything the page shows.
+    view runs on a miss, and calls `depends_on` for everything the page shows.
+    `query`: the query parameters the view reads, each with the pattern of its
+    canonical values (`{"page": "[1-9][0-9]*"}`); a request with any other
+    query is rendered and not stored (`stored_query`).
     """
+    if view is None:
+        return functools.partial(guest_page, query=query)
+    query = dict(query or {})
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        request._page_query = query
         seconds = settings.GUEST_PAGE_CACHE_SECONDS
         if not seconds or not is_guest_request(request):
+            return view(request, *args, **kwargs)
+        key = page_key(PAGE_PREFIX, request)
+        if key is None:
             return view(request, *args, **kwargs)
         started = clock()
         if started is None:  # the cache is down: render, store nothing
@@ -72,7 +100,7 @@ def guest_page(view):
             return response
         response.content = compact(response.content)
         entry = store(
-            page_key(PAGE_PREFIX, request),
+            key,
             request._guest_page_shows,
             started,
             seconds,
@@ -85,6 +113,7 @@ def guest_page(view):
         return conditional(request, response, entry)
 
     wrapped.stores_pages = True
+    wrapped.page_query = query
     return wrapped
 
 
@@ -99,9 +128,17 @@ def compact(content: bytes) -> bytes:
     return _INDENTATION.sub(lambda match: match[1] or b"\n", content)
 
 
-def page_key(prefix: str, request, variant: str = "") -> str:
-    # The page shows absolute URLs (share links, canonical), hence scheme and host.
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+def page_key(prefix: str, request, variant: str = "") -> str | None:
+    """The key of the request's stored page; None when it is not to be stored.
+
+    Pages show absolute URLs (share links, canonical) made from SITE_URL, so the
+    key holds no Host header: a visitor's choice of host or port makes no entry.
+    """
+    query = stored_query(request)
+    if query is None:
+        return None
+    origin = settings.SITE_URL or f"{request.scheme}://{request.get_host()}"
+    address = f"{origin}{request.path}?{query}"
     digest = hashlib.blake2b(address.encode(), digest_size=20).hexdigest()
     return f"{prefix}{digest}{variant}"
 

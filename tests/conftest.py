@@ -37,7 +37,9 @@ def _worker_cache(worker_id):
         "BACKEND": "tests.cache.WorkerRedisCache",
         "KEY_PREFIX": f"{default.get('KEY_PREFIX', '')}-{worker_id}",
     }
-    with override_settings(CACHES={"default": worker, "pages": worker}):
+    with override_settings(
+        CACHES={"default": worker, "pages": worker, "page_state": worker}
+    ):
         yield
 
 
@@ -48,6 +50,7 @@ def _test_settings(settings):
         setattr(settings, name, value)
     cache.clear()
     caches["pages"].clear()
+    caches["page_state"].clear()
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ def built_once(django_db_blocker, build, **settings):
             data = build()
             cache.clear()
             caches["pages"].clear()
+            caches["page_state"].clear()
         yield data
     finally:
         with django_db_blocker.unblock():

@@ -8,6 +8,9 @@ from django.http import Http404
 # A page number beyond this is nonsense for any thread; refuse before any math.
 MAX_PAGE_NUMBER = 1_000_000
 PAGE_WINDOW = 2
+# The query a stored page is keyed by (pagecache.pages.guest_page): `page`, as
+# page links write it; `?page=02` or any other parameter is rendered, not stored.
+PAGE_QUERY = {"page": "[1-9][0-9]{0,6}"}
 
 
 def requested_page(request) -> int | None:

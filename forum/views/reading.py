@@ -14,7 +14,7 @@ from .. import permissions
 from ..cache import page_shows
 from ..forms import ReplyForm
 from ..models import Category, Post, Thread
-from .pagination import page_links, paginate, requested_page
+from .pagination import PAGE_QUERY, page_links, paginate, requested_page
 
 
 @require_safe
@@ -41,7 +41,7 @@ def board_index(request):
 
 
 @require_safe
-@guest_page
+@guest_page(query=PAGE_QUERY)
 def category_detail(request, slug):
     """A category's threads, pinned first, then by last activity; 25 a page."""
     category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
@@ -80,7 +80,7 @@ def category_detail(request, slug):
 
 
 @require_safe
-@guest_page
+@guest_page(query=PAGE_QUERY)
 @member_page
 def thread_detail(request, pk, slug=None):
     """A page of a thread: 20 posts picked by position, never by OFFSET.

@@ -213,7 +213,7 @@ def test_a_write_while_redis_is_frozen_leaves_no_stale_page(
                 "LOCATION": redis.url,
                 "OPTIONS": {"RETRY_SECONDS": 0.3},
             }
-            for alias in ("default", "pages")
+            for alias in ("default", "pages", "page_state")
         }
         settings.GUEST_PAGE_CACHE_SECONDS = 300
         url = thread.get_absolute_url()

@@ -8,7 +8,6 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -319,7 +318,7 @@ def test_a_card_is_not_stored_across_a_change(board, committed):
         members.viewer_changed(carol.pk)
     members.store_card(carol, members.member_kind(carol), started, 300)
 
-    assert cache.get(f"{members.CARD_PREFIX}{carol.pk}") is None
+    assert versions.state().get(f"{members.CARD_PREFIX}{carol.pk}") is None
 
 
 def test_a_shared_page_carries_the_security_headers(board):

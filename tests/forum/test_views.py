@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -462,7 +463,7 @@ def test_thread_page_posts_are_articles_with_author_time_and_links(
         share = article.find("details", css_class="share")
         assert share.find("summary").text == "Share on other sites"
         copy = share.find("input")
-        assert copy.attrs["value"] == f"http://testserver/p/{post.pk}/"
+        assert copy.attrs["value"] == f"{settings.SITE_URL}/p/{post.pk}/"
         assert share.find("a", text="E-mail").attrs["href"].startswith("mailto:?")
 
 

@@ -1,6 +1,5 @@
 """pagecache.versions: bumps, and what happens with the cache unavailable."""
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -13,22 +12,22 @@ def unavailable(*args, **kwargs):
 
 def test_a_bump_gives_each_name_a_newer_version():
     versions.bump("thread:1")
-    first = cache.get(versions.VERSION_PREFIX + "thread:1")
+    first = versions.state().get(versions.VERSION_PREFIX + "thread:1")
     versions.bump("thread:1", "site")
 
-    assert cache.get(versions.VERSION_PREFIX + "thread:1") > first
-    assert cache.get(versions.VERSION_PREFIX + "site") > first
+    assert versions.state().get(versions.VERSION_PREFIX + "thread:1") > first
+    assert versions.state().get(versions.VERSION_PREFIX + "site") > first
 
 
 def test_without_a_clock_a_bump_deletes_the_versions(monkeypatch):
     """No clock to tick (the cache down): the versions go, so no stored page
     that showed the names validates, and no error reaches the writer."""
     versions.bump("thread:1")
-    monkeypatch.setattr(cache, "incr", unavailable)
+    monkeypatch.setattr(versions.state(), "incr", unavailable)
 
     versions.bump("thread:1")
 
-    assert cache.get(versions.VERSION_PREFIX + "thread:1") is None
+    assert versions.state().get(versions.VERSION_PREFIX + "thread:1") is None
 
 
 def test_without_a_clock_a_guest_page_is_rendered_and_not_stored(settings, monkeypatch):
