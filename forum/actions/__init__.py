@@ -20,8 +20,9 @@ that guests' cached pages showing it are served fresh at once.
 
 One module per concern: `posting` (threads, replies, edits), `threads`, `posts`,
 `reports` and `members` (moderation tools), `counters` (the locks and recounts
-above) and `log` (the moderation log). Callers import `forum.actions` and use
-the names re-exported here.
+above) and `log` (the moderation log, and `TOOLS`: the action of each verb of
+`ModerationLogEntry.Action` that has a one-step tool). Callers import
+`forum.actions` and use the names re-exported here.
 """
 
 from .counters import (
@@ -30,7 +31,8 @@ from .counters import (
     recount_users,
 )
 from .log import (
-    LOG_ACTIONS,
+    TOOLS,
+    tool,
 )
 from .members import (
     hide_user_posts,
@@ -53,9 +55,11 @@ from .posts import (
     approve_post,
     delete_post,
     hide_post,
+    recommend_post,
     reject_post,
     restore_post,
     set_post_recommended,
+    unrecommend_post,
 )
 from .reports import (
     close_reports,
@@ -64,7 +68,6 @@ from .reports import (
     resolve_report,
 )
 from .threads import (
-    THREAD_FLAG_ACTIONS,
     hide_thread,
     lock_thread,
     merge_thread,
@@ -81,9 +84,8 @@ from .threads import (
 __all__ = [
     "DOUBLE_SUBMIT_WINDOW",
     "LINK_PATTERN",
-    "LOG_ACTIONS",
     "SLUG_MAX_LENGTH",
-    "THREAD_FLAG_ACTIONS",
+    "TOOLS",
     "approve_post",
     "close_reports",
     "create_reply",
@@ -105,6 +107,7 @@ __all__ = [
     "recount_thread",
     "recount_users",
     "refusal_message",
+    "recommend_post",
     "reject_post",
     "rename_thread",
     "reply_refusal",
@@ -115,7 +118,9 @@ __all__ = [
     "slug_for_title",
     "split_thread",
     "suspend_user",
+    "tool",
     "unhide_thread",
     "unlock_thread",
     "unpin_thread",
+    "unrecommend_post",
 ]

@@ -1,5 +1,7 @@
 """The moderation log: one entry per moderation action, in its transaction."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -76,30 +78,24 @@ def _require_moderator(actor: User, *category_ids: int) -> None:
         raise PermissionDenied("You do not moderate this category.")
 
 
-# Every action name the log knows, for the log page's filter.
-LOG_ACTIONS = [
-    "thread.pin",
-    "thread.unpin",
-    "thread.lock",
-    "thread.unlock",
-    "thread.hide",
-    "thread.unhide",
-    "thread.rename",
-    "thread.move",
-    "thread.merge",
-    "thread.split",
-    "post.hide",
-    "post.restore",
-    "post.delete",
-    "post.edit",
-    "post.recommend",
-    "post.unrecommend",
-    "post.approve",
-    "post.reject",
-    "report.resolve",
-    "report.dismiss",
-    "user.suspend",
-    "user.ban",
-    "user.unsuspend",
-    "user.hide_posts",
-]
+Action = ModerationLogEntry.Action
+
+# The action behind each verb's one-step tool (`ModerationLogEntry.Action`),
+# filled by `tool` where the actions are defined.
+TOOLS: dict[Action, Callable] = {}
+
+
+def tool(action: Action) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the action of verb `action`'s tool.
+
+    The function takes `thread=` or `post=` (the verb's target), `actor=` and
+    `reason=`; the confirmation pages and the admin call it through `TOOLS`.
+    """
+    if action.verb is None:
+        raise ValueError(f"{action} has no tool in the registry.")
+
+    def register(function: Callable) -> Callable:
+        TOOLS[action] = function
+        return function
+
+    return register

@@ -29,7 +29,7 @@ from ..forms import (
     ThreadRenameForm,
     ThreadSplitForm,
 )
-from ..models import Category, Post, Thread
+from ..models import Category, ModerationLogEntry, Post, Thread
 from .pagination import page_links, requested_page
 from .reading import post_location, readable_post
 
@@ -72,44 +72,34 @@ def moderated_categories(user):
 
 # Thread tools.
 
-# operation: (action, page heading, button, message)
-THREAD_OPERATIONS = {
-    "pin": (actions.pin_thread, "Pin this thread", "Pin", "The thread is pinned."),
-    "unpin": (actions.unpin_thread, "Unpin this thread", "Unpin", "Unpinned."),
-    "lock": (actions.lock_thread, "Lock this thread", "Lock", "The thread is locked."),
-    "unlock": (actions.unlock_thread, "Unlock this thread", "Unlock", "Unlocked."),
-    "hide": (
-        actions.hide_thread,
-        "Hide this thread",
-        "Hide the thread",
-        "The thread is hidden: only moderators see it.",
-    ),
-    "unhide": (
-        actions.unhide_thread,
-        "Show this thread again",
-        "Show the thread",
-        "The thread is visible again.",
-    ),
-}
+Action = ModerationLogEntry.Action
+
+
+def tool_verb(target: str, operation: str) -> Action:
+    """The verb of `target` whose one-step tool is `operation` (else 404)."""
+    for action in Action.tools(target):
+        if action.operation == operation:
+            return action
+    raise Http404("No such operation.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_moderate(request, pk, operation):
-    """Pin, unpin, lock, unlock, hide or unhide a thread, after confirmation."""
-    if operation not in THREAD_OPERATIONS:
-        raise Http404("No such operation.")
-    action, heading, button, done = THREAD_OPERATIONS[operation]
+    """A thread verb's tool (pin, lock, hide...: `Action.tools("thread")`),
+    after confirmation."""
+    action = tool_verb("thread", operation)
     thread = moderated_thread(request, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        action(thread=thread, actor=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, done)
+        actions.TOOLS[action](
+            thread=thread, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, action.verb.done)
         return redirect(thread.get_absolute_url())
-    return form_page(
-        request,
-        {"heading": heading, "button": button, "thread": thread, "form": form},
-    )
+    verb = action.verb
+    context = {"heading": verb.heading, "button": verb.button, "thread": thread}
+    return form_page(request, {**context, "form": form})
 
 
 @login_required
@@ -237,99 +227,35 @@ def thread_split(request, pk):
 # Post tools.
 
 
-def _hide(post, user, reason):
-    return actions.hide_post(post=post, actor=user, reason=reason)
-
-
-def _restore(post, user, reason):
-    return actions.restore_post(post=post, actor=user, reason=reason)
-
-
-def _recommend(post, user, reason):
-    return actions.set_post_recommended(
-        post=post, actor=user, recommended=True, reason=reason
-    )
-
-
-def _unrecommend(post, user, reason):
-    return actions.set_post_recommended(
-        post=post, actor=user, recommended=False, reason=reason
-    )
-
-
-def _delete(post, user, reason):
-    return actions.delete_post(post=post, actor=user, reason=reason)
-
-
-def _approve(post, user, reason):
-    return actions.approve_post(post=post, actor=user, reason=reason)
-
-
-def _reject(post, user, reason):
-    return actions.reject_post(post=post, actor=user, reason=reason)
-
-
-# operation: (call, heading, button, message, where to go afterwards)
-POST_OPERATIONS = {
-    "hide": (_hide, "Hide this post", "Hide", "The post is hidden.", "post"),
-    "restore": (_restore, "Restore this post", "Restore", "Restored.", "post"),
-    "recommend": (
-        _recommend,
-        "Recommend this post",
-        "Recommend",
-        "The post is recommended.",
-        "post",
-    ),
-    "unrecommend": (
-        _unrecommend,
-        "Stop recommending this post",
-        "Stop recommending",
-        "The post is no longer recommended.",
-        "post",
-    ),
-    "delete": (
-        _delete,
-        "Delete this post for good",
-        "Delete for good",
-        "The post is deleted.",
-        "thread",
-    ),
-    "approve": (_approve, "Approve this post", "Approve", "Approved.", "queue"),
-    "reject": (
-        _reject,
-        "Reject this post",
-        "Reject and delete",
-        "The post is rejected.",
-        "queue",
-    ),
-}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_moderate(request, pk, operation):
-    """Hide, restore, recommend, unrecommend, delete, approve or reject a post."""
-    if operation not in POST_OPERATIONS:
-        raise Http404("No such operation.")
-    call, heading, button, done, then = POST_OPERATIONS[operation]
+    """A post verb's tool (hide, restore, approve...: `Action.tools("post")`),
+    after confirmation."""
+    action = tool_verb("post", operation)
     post = moderated_post(request, pk)
-    if operation == "delete" and not permissions.can_delete_post(request.user, post):
+    if action is Action.POST_DELETE and not permissions.can_delete_post(
+        request.user, post
+    ):
         raise PermissionDenied("Only administrators delete posts; hide it instead.")
     form = ReasonForm(request.POST if request.method == "POST" else None)
+    verb = action.verb
     if request.method == "POST" and form.is_valid():
         try:
-            call(post, request.user, form.cleaned_data["reason"])
+            actions.TOOLS[action](
+                post=post, actor=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, done)
-            if then == "queue":
+            messages.success(request, verb.done)
+            if verb.then == "queue":
                 return redirect("forum:approval_queue")
-            if then == "thread":
+            if verb.then == "thread":
                 return redirect(post.thread.get_absolute_url())
             return redirect(post_location(post))
-    context = {"heading": heading, "button": button, "post": post, "form": form}
-    return form_page(request, {**context, "thread": post.thread})
+    context = {"heading": verb.heading, "button": verb.button, "post": post}
+    return form_page(request, {**context, "form": form, "thread": post.thread})
 
 
 @login_required

@@ -129,7 +129,9 @@ def moderation_log(request):
     and administrators see all, member suspensions included.
     """
     require_moderator(request.user)
-    form = ModerationLogFilterForm(request.GET or None, actions=actions.LOG_ACTIONS)
+    form = ModerationLogFilterForm(
+        request.GET or None, actions=ModerationLogEntry.Action.values
+    )
     entries = ModerationLogEntry.objects.select_related(
         "actor", "target_user", "category", "thread"
     ).order_by("-created_at", "-pk")

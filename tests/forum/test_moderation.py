@@ -1,5 +1,6 @@
 """Moderation actions: roles, counters after every change, and the log."""
 
+import inspect
 from datetime import timedelta
 
 import pytest
@@ -666,7 +667,7 @@ WALK = {
 
 def test_the_walk_covers_every_logged_action():
     """Every action name the log page offers is walked below."""
-    assert sorted(WALK) == sorted(actions.LOG_ACTIONS)
+    assert sorted(WALK) == sorted(ModerationLogEntry.Action.values)
 
 
 class WalkContext:
@@ -718,3 +719,34 @@ def test_a_refused_action_writes_no_log_entry(thread, user):
         actions.lock_thread(thread=thread, actor=user)
     assert not fresh(thread).is_locked
     assert not ModerationLogEntry.objects.exists()
+
+
+# The registry of verbs (ModerationLogEntry.Action).
+
+
+def test_every_verb_with_a_tool_has_its_action_with_the_one_signature():
+    """The pages and the admin call a tool as action(<target>=, actor=, reason=)."""
+    tools = [action for action in ModerationLogEntry.Action if action.verb is not None]
+    assert set(actions.TOOLS) == set(tools)
+    for action in tools:
+        parameters = inspect.signature(actions.TOOLS[action]).parameters
+        assert list(parameters) == [action.target, "actor", "reason"], action
+
+
+def test_the_admin_offers_the_verbs_the_registry_marks_for_it():
+    """The thread and post admins' actions come from the registry."""
+    from django.contrib import admin
+
+    offered = {
+        name
+        for model in (Thread, Post)
+        for name in (
+            getattr(a, "__name__", a) for a in admin.site._registry[model].actions
+        )
+    }
+    for action in ModerationLogEntry.Action:
+        if action.verb is not None and action.verb.admin:
+            assert (
+                f"thread_{action.operation}" in offered
+                or f"{action.operation}_posts" in offered
+            ), action
