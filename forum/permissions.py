@@ -4,9 +4,12 @@ Roles: administrators are staff (or superusers) and may do everything; global
 moderators (members of the "Global moderators" group) moderate every category;
 category moderators (`Category.moderators`) moderate their own categories only.
 
-Functions return bool. They make at most two queries per user object, each
-answered once and kept on it: the e-mail check and the moderator scope. Guests
-never query.
+Each rule is a `why_not_*` function that returns the reason, in words for the
+page, why the user may not (an empty string when they may), beside its `can_*`
+(the same rule as a bool). Views, actions and templates show that reason and
+write none of their own. They make at most two queries per user object, each
+answered once and kept on it: the e-mail check and the moderator scope (acting
+on a member also asks whether that member moderates). Guests never query.
 """
 
 from __future__ import annotations
@@ -132,19 +135,32 @@ def is_global_moderator(user: User) -> bool:
     return moderator_scope(user) is EVERY_CATEGORY
 
 
+def why_not_moderate(user: User, category: Category | int) -> str:
+    """Why the user does not moderate this category (a Category or its id)."""
+    category_id = category if isinstance(category, int) else category.pk
+    if category_id in moderator_scope(user):
+        return ""
+    return "You do not moderate this category."
+
+
 def can_moderate(user: User, category: Category | int) -> bool:
     """Whether the user moderates this category (a Category or its id)."""
-    category_id = category if isinstance(category, int) else category.pk
-    return category_id in moderator_scope(user)
+    return not why_not_moderate(user, category)
+
+
+def why_not_moderate_any(user: User) -> str:
+    """Why the moderators' pages (queues, log) are not the user's."""
+    return "" if moderator_scope(user) else "This page is for moderators."
 
 
 def can_moderate_any(user: User) -> bool:
     """Moderators of at least one category: the queues and the log are theirs."""
-    return bool(moderator_scope(user))
+    return not why_not_moderate_any(user)
 
 
 def can_see_hidden(user: User, category: Category | int) -> bool:
-    """Moderators see hidden and waiting threads and posts of their categories."""
+    """Moderators see hidden and waiting threads and posts of their categories
+    (refused, they are not found: no reason is shown)."""
     return can_moderate(user, category)
 
 
@@ -159,83 +175,183 @@ def has_verified_email(user: User) -> bool:
     return user._has_verified_email
 
 
+def why_not_post(user: User) -> str:
+    """Why the user may not write at all: active, unsuspended members with a
+    confirmed e-mail address may."""
+    if not (user.is_authenticated and user.is_active):
+        return "Sign in to post."
+    if user.is_suspended:
+        return suspension_message(user)
+    if not has_verified_email(user):
+        return (
+            "Confirm your e-mail address before posting: "
+            "follow the link in the mail we sent you."
+        )
+    return ""
+
+
 def can_post(user: User) -> bool:
     """Active, unsuspended members with a confirmed e-mail address may write."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and not user.is_suspended
-        and has_verified_email(user)
-    )
+    return not why_not_post(user)
+
+
+def why_not_reply(user: User, thread: Thread) -> str:
+    """Why the user may not reply: locked, hidden and waiting threads take
+    replies from their moderators only (a waiting one from its author too)."""
+    if refusal := why_not_post(user):
+        return refusal
+    if can_moderate(user, thread.category_id):
+        return ""
+    if thread.is_hidden or not (thread.is_approved or thread.author_id == user.pk):
+        return "You cannot reply to this thread."
+    if thread.is_approved and thread.is_locked:
+        return "This thread is locked: it takes no new replies."
+    return ""
 
 
 def can_reply(user: User, thread: Thread) -> bool:
-    """Locked, hidden and waiting threads take replies from their moderators only."""
-    if not can_post(user):
-        return False
-    if can_moderate(user, thread.category_id):
-        return True
-    if thread.is_hidden:
-        return False
-    if not thread.is_approved:
-        return thread.author_id == user.pk
-    return not thread.is_locked
+    """Whether the user may reply to the thread (see `why_not_reply`)."""
+    return not why_not_reply(user, thread)
 
 
-def can_edit_post(user: User, post: Post, *, authored: bool | None = None) -> bool:
-    """Authors edit their own posts while the thread is open; moderators edit
-    any post of their categories.
+def why_not_edit_post(user: User, post: Post, *, authored: bool | None = None) -> str:
+    """Why the user may not edit the post: authors edit their own posts while
+    the thread is open; moderators edit any post of their categories.
 
     `authored` answers "is the post the user's?" instead of the post's author:
     a shared page renders both answers (forum.cache).
     """
+    if user.is_authenticated and user.is_suspended:
+        return suspension_message(user)
+    refused = "You cannot edit this post."
     if not can_post(user):
-        return False
+        return refused
     if can_moderate(user, post.thread.category_id):
-        return True
+        return ""
     if authored is None:
         authored = post.author_id == user.pk
-    return authored and not (
+    if authored and not (
         post.is_hidden or post.thread.is_locked or post.thread.is_hidden
-    )
+    ):
+        return ""
+    return refused
+
+
+def can_edit_post(user: User, post: Post, *, authored: bool | None = None) -> bool:
+    """Whether the user may edit the post (see `why_not_edit_post`)."""
+    return not why_not_edit_post(user, post, authored=authored)
+
+
+def why_not_see_history(user: User, post: Post, *, authored: bool | None = None) -> str:
+    """Why the user may not see a post's earlier versions: they are for its
+    author and its moderators."""
+    if authored is None:
+        authored = post.author_id == user.pk
+    if user.is_authenticated and (
+        authored or can_moderate(user, post.thread.category_id)
+    ):
+        return ""
+    return "Only the author and moderators see a post's history."
 
 
 def can_see_history(user: User, post: Post, *, authored: bool | None = None) -> bool:
     """A post's earlier versions are for its author and its moderators."""
-    if authored is None:
-        authored = post.author_id == user.pk
-    return bool(
-        user.is_authenticated
-        and (authored or can_moderate(user, post.thread.category_id))
-    )
+    return not why_not_see_history(user, post, authored=authored)
 
 
 def can_see_ip_address(user: User, post: Post) -> bool:
-    """The address a post came from is for its moderators."""
+    """The address a post came from is for its moderators (refused, it is not
+    shown: no reason)."""
     return can_moderate(user, post.thread.category_id)
 
 
+def why_not_delete_posts(user: User) -> str:
+    """Why the user has no "delete for good" tool: it is for administrators;
+    moderators hide."""
+    if is_administrator(user) and not user.is_suspended:
+        return ""
+    return "Only administrators delete posts; hide it instead."
+
+
+def why_not_delete_post(user: User, post: Post) -> str:
+    """Why the user may not delete this post for good: the tool's rule
+    (`why_not_delete_posts`), and the opening post stays (hide the thread)."""
+    if refusal := why_not_delete_posts(user):
+        return refusal
+    if post.position == 1:
+        return "The opening post cannot be deleted; hide the thread instead."
+    return ""
+
+
 def can_delete_post(user: User, post: Post) -> bool:
-    """Deleting for good is for administrators; moderators hide."""
-    return is_administrator(user) and not user.is_suspended
+    """Whether the user may delete this post for good (see `why_not_delete_post`)."""
+    return not why_not_delete_post(user, post)
+
+
+def why_not_report(user: User, post: Post, *, authored: bool | None = None) -> str:
+    """Why the user may not report the post: members who may write report
+    other members' posts."""
+    if user.is_authenticated and user.is_suspended:
+        return suspension_message(user)
+    if authored is None:
+        authored = post.author_id == user.pk
+    if authored:
+        return "You cannot report your own post."
+    return why_not_post(user)
 
 
 def can_report(user: User, post: Post, *, authored: bool | None = None) -> bool:
     """Members who may write report other members' posts."""
-    if authored is None:
-        authored = post.author_id == user.pk
-    return can_post(user) and not authored
+    return not why_not_report(user, post, authored=authored)
+
+
+def holds_moderator_role(member: User) -> bool:
+    """Whether the member is an administrator, a global moderator or a category
+    moderator, suspended or not (one query unless known already)."""
+    if is_administrator(member):
+        return True
+    if member.is_active and not member.is_suspended:
+        return bool(moderator_scope(member))
+    from .models import Category
+
+    return (
+        Category.moderators.through.objects.filter(user=member).exists()
+        or Group.objects.filter(name=GLOBAL_MODERATORS_GROUP, user=member).exists()
+    )
+
+
+def why_not_act_on_member(user: User, member: User) -> str:
+    """Why the user may not act on this member as a moderator (suspend, ban,
+    lift, hide all posts): only administrators act on moderators, global and
+    category moderators alike."""
+    if is_administrator(user) or not holds_moderator_role(member):
+        return ""
+    return "Only administrators act on moderators."
+
+
+def can_act_on_member(user: User, member: User) -> bool:
+    """Whether the user may act on this member (see `why_not_act_on_member`)."""
+    return not why_not_act_on_member(user, member)
+
+
+def why_not_suspend(user: User, member: User) -> str:
+    """Why the user may not suspend, ban, lift the suspension of or hide all
+    posts of this member: global moderators and administrators do, never to
+    themselves nor an administrator, and only administrators to moderators
+    (`why_not_act_on_member`). Category moderators do not: it is site-wide.
+    """
+    if (
+        not is_global_moderator(user)
+        or member.pk == user.pk
+        or is_administrator(member)
+    ):
+        return "You cannot suspend this member."
+    return why_not_act_on_member(user, member)
 
 
 def can_suspend(user: User, member: User) -> bool:
-    """Global moderators and administrators suspend members, never themselves
-    nor an administrator. Category moderators do not: a suspension is site-wide.
-    """
-    return (
-        is_global_moderator(user)
-        and member.pk != user.pk
-        and not is_administrator(member)
-    )
+    """Whether the user may suspend this member (see `why_not_suspend`)."""
+    return not why_not_suspend(user, member)
 
 
 def suspension_message(user: User) -> str:

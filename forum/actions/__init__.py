@@ -47,8 +47,6 @@ from .posting import (
     create_thread,
     edit_post,
     needs_approval,
-    refusal_message,
-    reply_refusal,
     slug_for_title,
 )
 from .posts import (
@@ -106,11 +104,9 @@ __all__ = [
     "recount_category",
     "recount_thread",
     "recount_users",
-    "refusal_message",
     "recommend_post",
     "reject_post",
     "rename_thread",
-    "reply_refusal",
     "resolve_report",
     "restore_post",
     "set_post_recommended",

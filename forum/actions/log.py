@@ -74,8 +74,9 @@ def _log_post(actor: User, action: str, post: Post, reason: str, *, deleted=Fals
 
 
 def _require_moderator(actor: User, *category_ids: int) -> None:
-    if not all(permissions.can_moderate(actor, pk) for pk in category_ids):
-        raise PermissionDenied("You do not moderate this category.")
+    for category_id in category_ids:
+        if refusal := permissions.why_not_moderate(actor, category_id):
+            raise PermissionDenied(refusal)
 
 
 Action = ModerationLogEntry.Action

@@ -93,13 +93,12 @@ def delete_post(*, post: Post, actor: User, reason: str = "") -> None:
     be deleted (hide or merge the thread instead).
     Raises PermissionDenied or ValidationError.
     """
-    if not permissions.can_delete_post(actor, post):
-        raise PermissionDenied("Only administrators delete posts.")
+    if refusal := permissions.why_not_delete_posts(actor):
+        raise PermissionDenied(refusal)
     current = _lock_post_and_parents(post)
-    if current.position == 1:
-        raise ValidationError(
-            "The opening post cannot be deleted; hide the thread instead."
-        )
+    if refusal := permissions.why_not_delete_post(actor, current):
+        # Allowed the tool, refused for this post: a form error on the page.
+        raise ValidationError(refusal)
     search.unindex_posts([current.pk])
     current.delete()
     _recount_after_post_change(current)

@@ -44,16 +44,16 @@ def moderated_thread(request, pk) -> Thread:
         ),
         pk=pk,
     )
-    if not permissions.can_moderate(request.user, thread.category_id):
-        raise PermissionDenied("You do not moderate this category.")
+    if refusal := permissions.why_not_moderate(request.user, thread.category_id):
+        raise PermissionDenied(refusal)
     return thread
 
 
 def moderated_post(request, pk) -> Post:
     """The post, if the user sees it (else 404) and moderates it (else 403)."""
     post = readable_post(request, pk)
-    if not permissions.can_moderate(request.user, post.thread.category_id):
-        raise PermissionDenied("You do not moderate this category.")
+    if refusal := permissions.why_not_moderate(request.user, post.thread.category_id):
+        raise PermissionDenied(refusal)
     return post
 
 
@@ -234,10 +234,10 @@ def post_moderate(request, pk, operation):
     after confirmation."""
     action = tool_verb("post", operation)
     post = moderated_post(request, pk)
-    if action is Action.POST_DELETE and not permissions.can_delete_post(
-        request.user, post
+    if action is Action.POST_DELETE and (
+        refusal := permissions.why_not_delete_posts(request.user)
     ):
-        raise PermissionDenied("Only administrators delete posts; hide it instead.")
+        raise PermissionDenied(refusal)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     verb = action.verb
     if request.method == "POST" and form.is_valid():
@@ -271,14 +271,8 @@ def post_report(request, pk):
         "thread": post.thread,
         "form": form,
     }
-    if not permissions.can_report(request.user, post):
-        if request.user.is_suspended:
-            message = permissions.suspension_message(request.user)
-        elif post.author_id == request.user.pk:
-            message = "You cannot report your own post."
-        else:
-            message = actions.refusal_message(request.user)
-        form.add_error(None, message)
+    if refusal := permissions.why_not_report(request.user, post):
+        form.add_error(None, refusal)
         return form_page(request, context, status=403)
     if request.method == "POST" and form.is_valid():
         try:
@@ -301,8 +295,8 @@ def post_report(request, pk):
 
 def suspendable_member(request, pk) -> User:
     member = get_object_or_404(User, pk=pk, is_active=True)
-    if not permissions.can_suspend(request.user, member):
-        raise PermissionDenied("You cannot suspend this member.")
+    if refusal := permissions.why_not_suspend(request.user, member):
+        raise PermissionDenied(refusal)
     return member
 
 

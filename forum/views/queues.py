@@ -21,8 +21,8 @@ from .pagination import page_links, paginate
 
 
 def require_moderator(user):
-    if not permissions.can_moderate_any(user):
-        raise PermissionDenied("This page is for moderators.")
+    if refusal := permissions.why_not_moderate_any(user):
+        raise PermissionDenied(refusal)
 
 
 QUEUE_PAGE_SIZE = 25

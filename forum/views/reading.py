@@ -122,6 +122,7 @@ def thread_detail(request, pk, slug=None):
         post.thread = thread  # known already; spares a query per post
         post.controls = post_controls(user, post, markers)
         post.tools = one_click_tools(post) if can_moderate else []
+        post.can_delete = can_moderate and permissions.can_delete_post(user, post)
     recommended_posts = list(visible_posts.recommended_in(thread)) if page == 1 else []
     page_shows(
         request,
@@ -133,7 +134,8 @@ def thread_detail(request, pk, slug=None):
             *(post.author_id for post in recommended_posts),
         ],
     )
-    can_reply = permissions.can_reply(user, thread)
+    reply_refusal = permissions.why_not_reply(user, thread)
+    can_reply = not reply_refusal
     context = {
         "thread": thread,
         "page": page,
@@ -143,10 +145,10 @@ def thread_detail(request, pk, slug=None):
             current=page, last=thread.page_count, base_url=thread.get_absolute_url()
         ),
         "can_reply": can_reply,
+        "reply_refusal": reply_refusal,
         "reply_form": ReplyForm() if can_reply else None,
         "has_verified_email": permissions.has_verified_email(user),
         "can_moderate": can_moderate,
-        "is_administrator": permissions.is_administrator(user),
         "thread_operations": one_click_tools(thread) if can_moderate else [],
     }
     if markers is not None:

@@ -750,3 +750,43 @@ def test_the_admin_offers_the_verbs_the_registry_marks_for_it():
                 f"thread_{action.operation}" in offered
                 or f"{action.operation}_posts" in offered
             ), action
+
+
+# Only administrators act on moderators.
+
+
+@pytest.mark.parametrize("kind", ["category", "global", "suspended category"])
+def test_global_moderators_do_not_act_on_moderators(
+    kind, category, moderator, global_moderator, staff
+):
+    """A global moderator may not suspend, ban, lift or hide all posts of
+    another moderator, even a suspended one; an administrator may."""
+    from tests.factories import GlobalModeratorFactory
+
+    target = GlobalModeratorFactory() if kind == "global" else moderator
+    if kind == "suspended category":
+        actions.suspend_user(member=target, actor=staff, until=None)
+        target = fresh(target)
+    reason = "Only administrators act on moderators."
+    assert permissions.why_not_act_on_member(global_moderator, target) == reason
+    assert not permissions.can_suspend(global_moderator, target)
+    calls = [
+        lambda: actions.suspend_user(member=target, actor=global_moderator, until=None),
+        lambda: actions.hide_user_posts(member=target, actor=global_moderator),
+    ]
+    if kind == "suspended category":
+        calls.append(
+            lambda: actions.lift_suspension(member=target, actor=global_moderator)
+        )
+    for call in calls:
+        with pytest.raises(PermissionDenied, match=reason):
+            call()
+    assert permissions.can_act_on_member(staff, target)
+    assert permissions.can_suspend(staff, target)
+
+
+def test_global_moderators_still_act_on_members(global_moderator):
+    """A plain member is theirs to suspend."""
+    member = UserFactory()
+    assert permissions.can_act_on_member(global_moderator, member)
+    actions.hide_user_posts(member=member, actor=global_moderator)
