@@ -10,8 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from . import actions, cache, search
-from .markup import render_markdown
+from . import actions, cache
 from .models import Category, ModerationLogEntry, Post, Report, Thread
 
 
@@ -215,9 +214,15 @@ class PostAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if "body_source" in form.changed_data:
-            obj.body_html = render_markdown(obj.body_source)
+            # Through the action: a revision, `edited_at`, the log, the index.
+            body = form.cleaned_data["body_source"]
+            obj.body_source = Post.objects.values_list("body_source", flat=True).get(
+                pk=obj.pk
+            )
+            super().save_model(request, obj, form, change)
+            actions.edit_post(post=obj, editor=request.user, body=body)
+            return
         super().save_model(request, obj, form, change)
-        search.index_posts([obj.pk])
 
 
 @admin.register(Report)

@@ -223,6 +223,9 @@ def why_not_edit_post(user: User, post: Post, *, authored: bool | None = None) -
     """
     if user.is_authenticated and user.is_suspended:
         return suspension_message(user)
+    if is_administrator(user) and user.is_active:
+        # Administrators correct posts in the admin too, confirmed e-mail or not.
+        return ""
     refused = "You cannot edit this post."
     if not can_post(user):
         return refused
