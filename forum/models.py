@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
+from .permissions import PUBLIC_POST, PUBLIC_THREAD, matches
 from .querysets import CategoryQuerySet, PostQuerySet, ThreadQuerySet
 
 
@@ -105,7 +106,7 @@ class Thread(models.Model):
     @property
     def is_public(self) -> bool:
         """Shown to everyone: neither hidden nor awaiting approval."""
-        return self.is_approved and not self.is_hidden
+        return matches(self, [PUBLIC_THREAD])
 
 
 class Post(models.Model):
@@ -180,7 +181,7 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         """Shown to everyone: neither hidden nor awaiting approval."""
-        return self.is_approved and not self.is_hidden
+        return matches(self, [PUBLIC_POST])
 
 
 class PostRevision(models.Model):

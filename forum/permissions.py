@@ -14,12 +14,14 @@ on a member also asks whether that member moderates). Guests never query.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import BigIntegerField, Value
+from django.db.models import BigIntegerField, Q, Value
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -156,6 +158,90 @@ def why_not_moderate_any(user: User) -> str:
 def can_moderate_any(user: User) -> bool:
     """Moderators of at least one category: the queues and the log are theirs."""
     return not why_not_moderate_any(user)
+
+
+# Visibility, written once. A rule is a list of alternatives, each a dict of
+# field lookups ("thread__is_hidden": False, "category_id__in": ids); the
+# querysets filter on it as Q objects (`visibility_q`) and `matches` checks one
+# object in Python from the same dicts, so the two cannot disagree. None: all.
+
+PUBLIC_THREAD = {"is_hidden": False, "is_approved": True}
+PUBLIC_POST = {"is_hidden": False, "is_approved": True}
+
+
+def thread_visibility(user: User) -> list[dict] | None:
+    """Threads the user may read: everyone, threads neither hidden nor waiting
+    for approval; their author also a waiting thread; moderators everything in
+    their categories (guests cost no query)."""
+    if not user.is_authenticated:
+        return [PUBLIC_THREAD]
+    scope = moderator_scope(user)
+    if scope is EVERY_CATEGORY:
+        return None
+    return [
+        PUBLIC_THREAD,
+        {"is_hidden": False, "author_id": user.pk},
+        {"category_id__in": scope},
+    ]
+
+
+def post_visibility(user: User) -> list[dict] | None:
+    """Posts the user may read: everyone, public posts of public threads; their
+    author also own hidden or waiting posts in threads not hidden; moderators
+    everything in their categories."""
+    public = {**PUBLIC_POST, **{f"thread__{k}": v for k, v in PUBLIC_THREAD.items()}}
+    if not user.is_authenticated:
+        return [public]
+    scope = moderator_scope(user)
+    if scope is EVERY_CATEGORY:
+        return None
+    return [
+        public,
+        {"author_id": user.pk, "thread__is_hidden": False},
+        {"thread__category_id__in": scope},
+    ]
+
+
+def post_in_thread_visibility(user: User, thread: Thread) -> list[dict] | None:
+    """`post_visibility` for the posts of `thread`, a thread the user sees
+    (`thread_visibility`), on the post's own fields only."""
+    if not user.is_authenticated:
+        return [PUBLIC_POST]
+    if thread.category_id in moderator_scope(user):
+        return None
+    return [PUBLIC_POST, {"author_id": user.pk}]
+
+
+def visibility_q(rule: list[dict]) -> Q:
+    """A visibility rule (not None) as one Q object, its alternatives ORed."""
+    return reduce(operator.or_, (Q(**lookups) for lookups in rule))
+
+
+def matches(obj, rule: list[dict] | None) -> bool:
+    """Whether `obj` passes a visibility rule, checked on its attributes."""
+    return rule is None or any(
+        all(_passes(obj, key, value) for key, value in lookups.items())
+        for lookups in rule
+    )
+
+
+def _passes(obj, key: str, value) -> bool:
+    *path, last = key.split("__")
+    if last != "in":
+        path.append(last)
+    for name in path:
+        obj = getattr(obj, name)
+    return obj in value if last == "in" else obj == value
+
+
+def can_see_thread(user: User, thread: Thread) -> bool:
+    """Whether the user may read the thread (`thread_visibility`)."""
+    return matches(thread, thread_visibility(user))
+
+
+def can_see_post(user: User, post: Post) -> bool:
+    """Whether the user may read the post (`post_visibility`)."""
+    return matches(post, post_visibility(user))
 
 
 def can_see_hidden(user: User, category: Category | int) -> bool:
