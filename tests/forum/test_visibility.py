@@ -15,51 +15,49 @@ pytestmark = pytest.mark.django_db
 FLAGS = list(itertools.product([False, True], repeat=2))  # (is_hidden, is_approved)
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+@pytest.fixture
+def world():
     """Threads of every state by two authors in two categories, each with
     posts of every state by both authors; and one reader of each kind."""
-    with django_db_blocker.unblock():
-        categories = [CategoryFactory(), CategoryFactory()]
-        authors = [UserFactory(), UserFactory()]
-        category_moderator = UserFactory()
-        categories[0].moderators.add(category_moderator)
-        readers = {
-            "guest": AnonymousUser(),
-            "author": authors[0],
-            "other member": UserFactory(),
-            "category moderator": category_moderator,
-            "global moderator": GlobalModeratorFactory(),
-            "administrator": UserFactory(is_staff=True),
-        }
-        for category, thread_author, (hidden, approved) in itertools.product(
-            categories, authors, FLAGS
+    categories = [CategoryFactory(), CategoryFactory()]
+    authors = [UserFactory(), UserFactory()]
+    category_moderator = UserFactory()
+    categories[0].moderators.add(category_moderator)
+    readers = {
+        "guest": AnonymousUser(),
+        "author": authors[0],
+        "other member": UserFactory(),
+        "category moderator": category_moderator,
+        "global moderator": GlobalModeratorFactory(),
+        "administrator": UserFactory(is_staff=True),
+    }
+    for category, thread_author, (hidden, approved) in itertools.product(
+        categories, authors, FLAGS
+    ):
+        thread = Thread.objects.create(
+            category=category,
+            title="T",
+            slug="t",
+            author=thread_author,
+            is_hidden=hidden,
+            is_approved=approved,
+            created_at="2026-01-01T00:00Z",
+            last_post_at="2026-01-01T00:00Z",
+        )
+        for position, (author, (p_hidden, p_approved)) in enumerate(
+            itertools.product(authors, FLAGS), start=1
         ):
-            thread = Thread.objects.create(
-                category=category,
-                title="T",
-                slug="t",
-                author=thread_author,
-                is_hidden=hidden,
-                is_approved=approved,
+            Post.objects.create(
+                thread=thread,
+                author=author,
+                position=position,
+                body_source="x",
+                body_html="x",
+                is_hidden=p_hidden,
+                is_approved=p_approved,
                 created_at="2026-01-01T00:00Z",
-                last_post_at="2026-01-01T00:00Z",
             )
-            for position, (author, (p_hidden, p_approved)) in enumerate(
-                itertools.product(authors, FLAGS), start=1
-            ):
-                Post.objects.create(
-                    thread=thread,
-                    author=author,
-                    position=position,
-                    body_source="x",
-                    body_html="x",
-                    is_hidden=p_hidden,
-                    is_approved=p_approved,
-                    created_at="2026-01-01T00:00Z",
-                )
-        yield readers
-        Thread.objects.all().delete()
+    return readers
 
 
 def fresh_reader(reader):
