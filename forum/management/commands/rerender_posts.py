@@ -56,25 +56,29 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, **options):
         verb = "would change" if dry_run else "changed"
-        checked = changed = 0
-        for count, stale in stale_batches(
-            Post.objects.all(), "body_source", "body_html", render_markdown
-        ):
-            checked, changed = checked + count, changed + len(stale)
-            if stale and not dry_run:
-                with transaction.atomic():
-                    Post.objects.bulk_update(stale, ["body_html"])
-                    search.index_posts([post.pk for post in stale])
-                    cache.site_changed()
-        self.stdout.write(f"Checked {checked} posts; {verb} {changed}.")
-        checked = changed = 0
-        for count, stale in stale_batches(
-            User.objects.all(), "bio", "bio_html", render_bio
-        ):
-            checked, changed = checked + count, changed + len(stale)
-            if stale and not dry_run:
-                with transaction.atomic():
-                    User.objects.bulk_update(stale, ["bio_html"])
-                    for member in stale:
-                        cache.member_changed(member.pk)
-        self.stdout.write(f"Checked {checked} bios; {verb} {changed}.")
+        for name, model, source, html, render, written in [
+            ("posts", Post, "body_source", "body_html", render_markdown, posts_written),
+            ("bios", User, "bio", "bio_html", render_bio, bios_written),
+        ]:
+            checked = changed = 0
+            for count, stale in stale_batches(
+                model.objects.all(), source, html, render
+            ):
+                checked, changed = checked + count, changed + len(stale)
+                if stale and not dry_run:
+                    with transaction.atomic():
+                        model.objects.bulk_update(stale, [html])
+                        written(stale)
+            self.stdout.write(f"Checked {checked} {name}; {verb} {changed}.")
+
+
+def posts_written(posts) -> None:
+    """Re-rendered posts: their search index, and every cached page."""
+    search.index_posts([post.pk for post in posts])
+    cache.site_changed()
+
+
+def bios_written(members) -> None:
+    """Re-rendered bios: the cached pages showing those members."""
+    for member in members:
+        cache.member_changed(member.pk)
