@@ -39,6 +39,23 @@ def _encode_avatar(file) -> bytes:
     return output.getvalue()
 
 
+def render_bio(bio: str) -> str:
+    """A bio's clean HTML: Markdown rendered once, like a post's; "" for none."""
+    return render_markdown(bio) if bio else ""
+
+
+@transaction.atomic
+def update_bio(*, user: User, bio: str) -> User:
+    """Save a member's bio and its HTML (the admin's bio edit comes here).
+
+    Guests' cached pages showing the member go stale on commit.
+    """
+    user.bio, user.bio_html = bio, render_bio(bio)
+    User.objects.filter(pk=user.pk).update(bio=user.bio, bio_html=user.bio_html)
+    cache.member_changed(user.pk)
+    return user
+
+
 @transaction.atomic
 def update_profile(
     *,
@@ -70,8 +87,7 @@ def update_profile(
         new_avatar = ""
 
     user.display_name = display_name
-    user.bio = bio
-    user.bio_html = render_markdown(bio) if bio else ""
+    user.bio, user.bio_html = bio, render_bio(bio)
     user.avatar = new_avatar
     try:
         user.save(update_fields=["display_name", "bio", "bio_html", "avatar"])

@@ -10,8 +10,8 @@ from django.utils import timezone
 from forum import actions
 from forum.admin import StalesGuestPagesMixin, run_each
 from forum.forms import validate_markup
-from forum.markup import render_markdown
 
+from . import actions as profile
 from . import names
 from .models import User
 
@@ -96,9 +96,10 @@ class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
     actions = ["suspend_members", "ban_members", "lift_suspensions"]
 
     def save_model(self, request, obj, form, change):
-        if "bio" in form.changed_data:
-            obj.bio_html = render_markdown(obj.bio) if obj.bio else ""
         super().save_model(request, obj, form, change)
+        if "bio" in form.changed_data:
+            # Through the action, which renders the bio as the site does.
+            profile.update_bio(user=obj, bio=obj.bio)
 
     @admin.action(description="Suspend selected members until the date given")
     def suspend_members(self, request, queryset):

@@ -10,9 +10,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from . import actions, cache, search
+from . import actions, cache
 from .forms import validate_markup
-from .markup import render_markdown
 from .models import Category, ModerationLogEntry, Post, Report, Thread
 
 
@@ -81,21 +80,35 @@ class CategoryAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     readonly_fields = ["thread_count", "post_count"]
 
 
-def _thread_flag(action_name, done):
+def verb_actions(target: str, *, name: str) -> list:
+    """The admin actions of the registry's verbs on `target` that the admin
+    offers (`Verb.admin`), each calling the verb's tool (`actions.TOOLS`).
+
+    `name` makes each action's name from the verb's operation ("{verb}").
+    """
+    return [
+        _verb_action(action, target, name.format(verb=action.operation))
+        for action in ModerationLogEntry.Action.tools(target)
+        if action.verb.admin
+    ]
+
+
+def _verb_action(action, target, name):
+    call = actions.TOOLS[action]
+
     def admin_action(modeladmin, request, queryset):
         run_each(
             modeladmin,
             request,
             queryset,
-            lambda thread, user, reason: actions.set_thread_flag(
-                thread=thread, actor=user, action=action_name, reason=reason
-            ),
-            done,
+            lambda obj, user, reason: call(**{target: obj}, actor=user, reason=reason),
+            f"{target}(s) {action.verb.past}",
         )
 
-    admin_action.__name__ = action_name.replace(".", "_")
-    admin_action.short_description = f"{action_name.split('.')[1].capitalize()} "
-    admin_action.short_description += "selected threads"
+    admin_action.__name__ = name
+    admin_action.short_description = (
+        f"{action.operation.capitalize()} selected {target}s"
+    )
     return admin_action
 
 
@@ -132,12 +145,7 @@ class ThreadAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     show_full_result_count = False
     action_form = ThreadActionForm
     actions = [
-        _thread_flag("thread.lock", "thread(s) locked"),
-        _thread_flag("thread.unlock", "thread(s) unlocked"),
-        _thread_flag("thread.pin", "thread(s) pinned"),
-        _thread_flag("thread.unpin", "thread(s) unpinned"),
-        _thread_flag("thread.hide", "thread(s) hidden"),
-        _thread_flag("thread.unhide", "thread(s) shown again"),
+        *verb_actions("thread", name="thread_{verb}"),
         "move_threads",
     ]
 
@@ -211,52 +219,22 @@ class PostAdmin(StalesGuestPagesMixin, admin.ModelAdmin):
     ]
     show_full_result_count = False
     action_form = ModerationActionForm
-    actions = ["hide_posts", "restore_posts", "approve_posts"]
+    actions = verb_actions("post", name="{verb}_posts")
 
     def has_add_permission(self, request):
         return False
 
     def save_model(self, request, obj, form, change):
         if "body_source" in form.changed_data:
-            obj.body_html = render_markdown(obj.body_source)
+            # Through the action: a revision, `edited_at`, the log, the index.
+            body = form.cleaned_data["body_source"]
+            obj.body_source = Post.objects.values_list("body_source", flat=True).get(
+                pk=obj.pk
+            )
+            super().save_model(request, obj, form, change)
+            actions.edit_post(post=obj, editor=request.user, body=body)
+            return
         super().save_model(request, obj, form, change)
-        search.index_posts([obj.pk])
-
-    @admin.action(description="Hide selected posts")
-    def hide_posts(self, request, queryset):
-        run_each(
-            self,
-            request,
-            queryset,
-            lambda post, user, reason: actions.hide_post(
-                post=post, actor=user, reason=reason
-            ),
-            "post(s) hidden",
-        )
-
-    @admin.action(description="Restore selected posts")
-    def restore_posts(self, request, queryset):
-        run_each(
-            self,
-            request,
-            queryset,
-            lambda post, user, reason: actions.restore_post(
-                post=post, actor=user, reason=reason
-            ),
-            "post(s) restored",
-        )
-
-    @admin.action(description="Approve selected waiting posts")
-    def approve_posts(self, request, queryset):
-        run_each(
-            self,
-            request,
-            queryset,
-            lambda post, user, reason: actions.approve_post(
-                post=post, actor=user, reason=reason
-            ),
-            "post(s) approved",
-        )
 
 
 @admin.register(Report)

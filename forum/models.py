@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -5,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .markup import MarkupTooLarge, render_markdown
+from .permissions import PUBLIC_POST, PUBLIC_THREAD, matches
 from .querysets import CategoryQuerySet, PostQuerySet, ThreadQuerySet
 
 
@@ -105,7 +108,7 @@ class Thread(models.Model):
     @property
     def is_public(self) -> bool:
         """Shown to everyone: neither hidden nor awaiting approval."""
-        return self.is_approved and not self.is_hidden
+        return matches(self, [PUBLIC_THREAD])
 
 
 class Post(models.Model):
@@ -180,7 +183,7 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         """Shown to everyone: neither hidden nor awaiting approval."""
-        return self.is_approved and not self.is_hidden
+        return matches(self, [PUBLIC_POST])
 
 
 class PostRevision(models.Model):
@@ -272,6 +275,225 @@ class Report(models.Model):
         return f"Report {self.pk} on post {self.post_id}"
 
 
+class Verb(NamedTuple):
+    """How a moderation verb with a one-step tool is offered on the pages and in
+    the admin (see `ModerationLogEntry.Action`).
+
+    A verb with a tool has an action `forum.actions.TOOLS[verb]` called as
+    `action(thread=|post=, actor=, reason=)`. `heading`, `button` and `done`
+    are its confirmation page's heading, button and success message; `then`
+    where a post's page goes afterwards ("post", "thread" or "queue"). `flag`
+    is the (field, value) the verb sets; with `one_click`, the pages offer it as
+    a button where the flag does not have that value yet. `past` ("pinned")
+    names it in the admin, which offers it when `admin` is set.
+    """
+
+    heading: str = ""
+    button: str = ""
+    done: str = ""
+    past: str = ""
+    then: str = "post"
+    flag: tuple[str, bool] | None = None
+    one_click: bool = False
+    admin: bool = False
+
+
+class ModerationAction(models.TextChoices):
+    """The moderation verbs: the one registry (`ModerationLogEntry.Action`).
+
+    The value is stored in the log and shown on its page; the label names the
+    verb in the admin. The confirmation pages, the one-click tools, the admin actions
+    and the log's filter are derived from this list, so a new verb is a member
+    here, its action (registered with `forum.actions.tool`) and its link or
+    button in a template.
+    """
+
+    def __new__(cls, value, verb=None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.verb = verb
+        return member
+
+    @property
+    def target(self) -> str:
+        """What the verb acts on: "thread", "post", "report" or "user"."""
+        return self.value.split(".")[0]
+
+    @property
+    def operation(self) -> str:
+        """The verb's name in its tool's URL ("pin" for "thread.pin")."""
+        return self.value.split(".")[1]
+
+    @classmethod
+    def tools(cls, target: str) -> list["ModerationAction"]:
+        """The verbs on `target` that have a one-step tool, in registry order."""
+        return [a for a in cls if a.verb is not None and a.target == target]
+
+    THREAD_PIN = (
+        "thread.pin",
+        Verb(
+            heading="Pin this thread",
+            button="Pin",
+            done="The thread is pinned.",
+            past="pinned",
+            flag=("is_pinned", True),
+            one_click=True,
+            admin=True,
+        ),
+        "Pin thread",
+    )
+    THREAD_UNPIN = (
+        "thread.unpin",
+        Verb(
+            heading="Unpin this thread",
+            button="Unpin",
+            done="Unpinned.",
+            past="unpinned",
+            flag=("is_pinned", False),
+            one_click=True,
+            admin=True,
+        ),
+        "Unpin thread",
+    )
+    THREAD_LOCK = (
+        "thread.lock",
+        Verb(
+            heading="Lock this thread",
+            button="Lock",
+            done="The thread is locked.",
+            past="locked",
+            flag=("is_locked", True),
+            one_click=True,
+            admin=True,
+        ),
+        "Lock thread",
+    )
+    THREAD_UNLOCK = (
+        "thread.unlock",
+        Verb(
+            heading="Unlock this thread",
+            button="Unlock",
+            done="Unlocked.",
+            past="unlocked",
+            flag=("is_locked", False),
+            one_click=True,
+            admin=True,
+        ),
+        "Unlock thread",
+    )
+    THREAD_HIDE = (
+        "thread.hide",
+        Verb(
+            heading="Hide this thread",
+            button="Hide the thread",
+            done="The thread is hidden: only moderators see it.",
+            past="hidden",
+            flag=("is_hidden", True),
+            admin=True,
+        ),
+        "Hide thread",
+    )
+    THREAD_UNHIDE = (
+        "thread.unhide",
+        Verb(
+            heading="Show this thread again",
+            button="Show the thread",
+            done="The thread is visible again.",
+            past="shown again",
+            flag=("is_hidden", False),
+            admin=True,
+        ),
+        "Show thread again",
+    )
+    THREAD_RENAME = "thread.rename", "Rename thread"
+    THREAD_MOVE = "thread.move", "Move thread"
+    THREAD_MERGE = "thread.merge", "Merge threads"
+    THREAD_SPLIT = "thread.split", "Split thread"
+    POST_HIDE = (
+        "post.hide",
+        Verb(
+            heading="Hide this post",
+            button="Hide",
+            done="The post is hidden.",
+            past="hidden",
+            admin=True,
+        ),
+        "Hide post",
+    )
+    POST_RESTORE = (
+        "post.restore",
+        Verb(
+            heading="Restore this post",
+            button="Restore",
+            done="Restored.",
+            past="restored",
+            admin=True,
+        ),
+        "Restore post",
+    )
+    POST_DELETE = (
+        "post.delete",
+        Verb(
+            heading="Delete this post for good",
+            button="Delete for good",
+            done="The post is deleted.",
+            then="thread",
+        ),
+        "Delete post",
+    )
+    POST_EDIT = "post.edit", "Edit post"
+    POST_RECOMMEND = (
+        "post.recommend",
+        Verb(
+            heading="Recommend this post",
+            button="Recommend",
+            done="The post is recommended.",
+            flag=("is_recommended", True),
+            one_click=True,
+        ),
+        "Recommend post",
+    )
+    POST_UNRECOMMEND = (
+        "post.unrecommend",
+        Verb(
+            heading="Stop recommending this post",
+            button="Stop recommending",
+            done="The post is no longer recommended.",
+            flag=("is_recommended", False),
+            one_click=True,
+        ),
+        "Stop recommending post",
+    )
+    POST_APPROVE = (
+        "post.approve",
+        Verb(
+            heading="Approve this post",
+            button="Approve",
+            done="Approved.",
+            past="approved",
+            then="queue",
+            admin=True,
+        ),
+        "Approve post",
+    )
+    POST_REJECT = (
+        "post.reject",
+        Verb(
+            heading="Reject this post",
+            button="Reject and delete",
+            done="The post is rejected.",
+            then="queue",
+        ),
+        "Reject post",
+    )
+    REPORT_RESOLVE = "report.resolve", "Resolve report"
+    REPORT_DISMISS = "report.dismiss", "Dismiss report"
+    USER_SUSPEND = "user.suspend", "Suspend member"
+    USER_BAN = "user.ban", "Ban member"
+    USER_UNSUSPEND = "user.unsuspend", "Lift suspension"
+    USER_HIDE_POSTS = "user.hide_posts", "Hide all posts of member"
+
+
 class ModerationLogEntry(models.Model):
     """One moderation action: who did what to which target, why, and when.
 
@@ -286,7 +508,8 @@ class ModerationLogEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action = models.CharField(max_length=40)
+    Action = ModerationAction
+    action = models.CharField(max_length=40, choices=Action.choices)
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,9 +1,9 @@
 """Named reads. Each page is one chain of these, so its query count is fixed."""
 
 from django.db import models
-from django.db.models import Q
 
-from .permissions import EVERY_CATEGORY, moderator_scope
+from . import permissions
+from .permissions import EVERY_CATEGORY
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -14,21 +14,9 @@ class CategoryQuerySet(models.QuerySet):
 
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Threads the user may read.
-
-        Everyone: threads neither hidden nor waiting for approval. Their author
-        also sees a waiting thread; moderators see everything in their
-        categories (guests cost no query).
-        """
-        public = Q(is_hidden=False, is_approved=True)
-        if not user.is_authenticated:
-            return self.filter(public)
-        scope = moderator_scope(user)
-        if scope is EVERY_CATEGORY:
-            return self
-        return self.filter(
-            public | Q(is_hidden=False, author=user) | Q(category_id__in=scope)
-        )
+        """Threads the user may read (`permissions.thread_visibility`)."""
+        rule = permissions.thread_visibility(user)
+        return self if rule is None else self.filter(permissions.visibility_q(rule))
 
     def for_category(self, category):
         return self.filter(category=category)
@@ -44,45 +32,23 @@ class ThreadQuerySet(models.QuerySet):
 
 class PostQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Posts the user may read.
-
-        Everyone: approved, unhidden posts of approved, unhidden threads. Their
-        author also sees own hidden or waiting posts (with a marker) in threads
-        not hidden; moderators see everything in their categories. Other
-        members never see a hidden post, not even a placeholder.
-        """
-        public = Q(
-            is_hidden=False,
-            is_approved=True,
-            thread__is_hidden=False,
-            thread__is_approved=True,
-        )
-        if not user.is_authenticated:
-            return self.filter(public)
-        scope = moderator_scope(user)
-        if scope is EVERY_CATEGORY:
-            return self
-        return self.filter(
-            public
-            | Q(author=user, thread__is_hidden=False)
-            | Q(thread__category_id__in=scope)
-        )
+        """Posts the user may read (`permissions.post_visibility`). Other
+        members never see a hidden post, not even a placeholder."""
+        rule = permissions.post_visibility(user)
+        return self if rule is None else self.filter(permissions.visibility_q(rule))
 
     def visible_in_thread(self, thread, user):
         """Posts of `thread`, a thread the user may see, that the user may read.
 
-        The same rules as `visible_to`, on the post's own columns only: the
-        caller has checked the thread (`ThreadQuerySet.visible_to`), so a thread
-        page stays a range scan on (thread, position) for every reader, with no
-        join and no OR across tables for the planner to get wrong.
+        The same rules as `visible_to`, on the post's own columns only
+        (`permissions.post_in_thread_visibility`): the caller has checked the
+        thread (`ThreadQuerySet.visible_to`), so a thread page stays a range
+        scan on (thread, position) for every reader, with no join and no OR
+        across tables for the planner to get wrong.
         """
         posts = self.filter(thread=thread)
-        if user.is_authenticated and thread.category_id in moderator_scope(user):
-            return posts
-        public = Q(is_hidden=False, is_approved=True)
-        if not user.is_authenticated:
-            return posts.filter(public)
-        return posts.filter(public | Q(author=user))
+        rule = permissions.post_in_thread_visibility(user, thread)
+        return posts if rule is None else posts.filter(permissions.visibility_q(rule))
 
     def visible(self):
         """Posts that count: approved and not hidden (whatever their thread)."""

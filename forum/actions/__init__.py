@@ -23,8 +23,9 @@ that guests' cached pages showing it are served fresh at once.
 
 One module per concern: `posting` (threads, replies, edits), `threads`, `posts`,
 `reports` and `members` (moderation tools), `counters` (the locks and recounts
-above) and `log` (the moderation log). Callers import `forum.actions` and use
-the names re-exported here.
+above) and `log` (the moderation log, and `TOOLS`: the action of each verb of
+`ModerationLogEntry.Action` that has a one-step tool). Callers import
+`forum.actions` and use the names re-exported here.
 """
 
 from .counters import (
@@ -33,7 +34,8 @@ from .counters import (
     recount_users,
 )
 from .log import (
-    LOG_ACTIONS,
+    TOOLS,
+    tool,
 )
 from .members import (
     hide_user_posts,
@@ -48,17 +50,17 @@ from .posting import (
     create_thread,
     edit_post,
     needs_approval,
-    refusal_message,
-    reply_refusal,
     slug_for_title,
 )
 from .posts import (
     approve_post,
     delete_post,
     hide_post,
+    recommend_post,
     reject_post,
     restore_post,
     set_post_recommended,
+    unrecommend_post,
 )
 from .reports import (
     close_reports,
@@ -67,7 +69,6 @@ from .reports import (
     resolve_report,
 )
 from .threads import (
-    THREAD_FLAG_ACTIONS,
     hide_thread,
     lock_thread,
     merge_thread,
@@ -84,9 +85,8 @@ from .threads import (
 __all__ = [
     "DOUBLE_SUBMIT_WINDOW",
     "LINK_PATTERN",
-    "LOG_ACTIONS",
     "SLUG_MAX_LENGTH",
-    "THREAD_FLAG_ACTIONS",
+    "TOOLS",
     "approve_post",
     "close_reports",
     "create_reply",
@@ -107,10 +107,9 @@ __all__ = [
     "recount_category",
     "recount_thread",
     "recount_users",
-    "refusal_message",
+    "recommend_post",
     "reject_post",
     "rename_thread",
-    "reply_refusal",
     "resolve_report",
     "restore_post",
     "set_post_recommended",
@@ -118,7 +117,9 @@ __all__ = [
     "slug_for_title",
     "split_thread",
     "suspend_user",
+    "tool",
     "unhide_thread",
     "unlock_thread",
     "unpin_thread",
+    "unrecommend_post",
 ]

@@ -1,5 +1,7 @@
 """The moderation log: one entry per moderation action, in its transaction."""
 
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -73,34 +75,29 @@ def _log_post(actor: User, action: str, post: Post, reason: str, *, deleted=Fals
 
 
 def _require_moderator(actor: User, *category_ids: int) -> None:
-    if not all(permissions.can_moderate(actor, pk) for pk in category_ids):
-        raise PermissionDenied("You do not moderate this category.")
+    for category_id in category_ids:
+        if refusal := permissions.why_not_moderate(actor, category_id):
+            raise PermissionDenied(refusal)
 
 
-# Every action name the log knows, for the log page's filter.
-LOG_ACTIONS = [
-    "thread.pin",
-    "thread.unpin",
-    "thread.lock",
-    "thread.unlock",
-    "thread.hide",
-    "thread.unhide",
-    "thread.rename",
-    "thread.move",
-    "thread.merge",
-    "thread.split",
-    "post.hide",
-    "post.restore",
-    "post.delete",
-    "post.edit",
-    "post.recommend",
-    "post.unrecommend",
-    "post.approve",
-    "post.reject",
-    "report.resolve",
-    "report.dismiss",
-    "user.suspend",
-    "user.ban",
-    "user.unsuspend",
-    "user.hide_posts",
-]
+Action = ModerationLogEntry.Action
+
+# The action behind each verb's one-step tool (`ModerationLogEntry.Action`),
+# filled by `tool` where the actions are defined.
+TOOLS: dict[Action, Callable] = {}
+
+
+def tool(action: Action) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the action of verb `action`'s tool.
+
+    The function takes `thread=` or `post=` (the verb's target), `actor=` and
+    `reason=`; the confirmation pages and the admin call it through `TOOLS`.
+    """
+    if action.verb is None:
+        raise ValueError(f"{action} has no tool in the registry.")
+
+    def register(function: Callable) -> Callable:
+        TOOLS[action] = function
+        return function
+
+    return register

@@ -39,8 +39,8 @@ def suspend_user(
     Logs "user.suspend" or "user.ban". Raises PermissionDenied unless
     `permissions.can_suspend`, ValidationError for an end in the past.
     """
-    if not permissions.can_suspend(actor, member):
-        raise PermissionDenied("You cannot suspend this member.")
+    if refusal := permissions.why_not_suspend(actor, member):
+        raise PermissionDenied(refusal)
     now = timezone.now()
     if until is not None and until <= now:
         raise ValidationError("The end of a suspension must be in the future.")
@@ -72,8 +72,8 @@ def lift_suspension(*, member: User, actor: User, reason: str = "") -> User:
     Raises PermissionDenied unless `permissions.can_suspend`, ValidationError
     when the member is not suspended.
     """
-    if not permissions.can_suspend(actor, member):
-        raise PermissionDenied("You cannot lift this member's suspension.")
+    if refusal := permissions.why_not_suspend(actor, member):
+        raise PermissionDenied(refusal)
     _lock_users([member.pk])
     current = User.objects.get(pk=member.pk)
     if not current.is_suspended:
@@ -103,8 +103,8 @@ def hide_user_posts(*, member: User, actor: User, reason: str = "") -> int:
     number of posts hidden. Raises PermissionDenied unless
     `permissions.can_suspend` (it reaches every category).
     """
-    if not permissions.can_suspend(actor, member):
-        raise PermissionDenied("You cannot hide this member's posts.")
+    if refusal := permissions.why_not_suspend(actor, member):
+        raise PermissionDenied(refusal)
     posts = Post.objects.filter(author=member, is_hidden=False)
     own_threads = Thread.objects.filter(author=member, is_hidden=False)
     thread_ids = set(posts.values_list("thread_id", flat=True)) | set(

@@ -59,8 +59,8 @@ def create_thread(
     double submit).
     Raises PermissionDenied when the author may not post.
     """
-    if not permissions.can_post(author):
-        raise PermissionDenied(refusal_message(author))
+    if refusal := permissions.why_not_post(author):
+        raise PermissionDenied(refusal)
     now = timezone.now()
     # Serialize this author's thread creation in this category: the category
     # row lock makes the double-submit check below race-free.
@@ -115,8 +115,8 @@ def create_reply(
     Raises PermissionDenied when the author may not reply (unverified,
     suspended, locked).
     """
-    if not permissions.can_reply(author, thread):
-        raise PermissionDenied(reply_refusal(author, thread))
+    if refusal := permissions.why_not_reply(author, thread):
+        raise PermissionDenied(refusal)
     body_html = render_markdown(body)
     # Replies to a thread still waiting for approval wait with it.
     held = needs_approval(
@@ -133,22 +133,6 @@ def create_reply(
         ip_address=ip_address,
         now=timezone.now(),
     )
-
-
-def refusal_message(user: User) -> str:
-    """Why a member may not write at all, in words for the page."""
-    if user.is_authenticated and user.is_suspended:
-        return permissions.suspension_message(user)
-    return "Confirm your e-mail address before posting."
-
-
-def reply_refusal(user: User, thread: Thread | None) -> str:
-    """Why a member may not reply to `thread` (or, with None, write at all)."""
-    if not permissions.can_post(user):
-        return refusal_message(user)
-    if thread is not None and thread.is_locked:
-        return "This thread is locked: it takes no new replies."
-    return "You cannot reply to this thread."
 
 
 # Links and images: a remote image is a link the reader's browser follows.
@@ -257,10 +241,8 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
     An edit of another member's post by a moderator is logged ("post.edit").
     Raises PermissionDenied when the editor may not edit the post.
     """
-    if not permissions.can_edit_post(editor, post):
-        if editor.is_authenticated and editor.is_suspended:
-            raise PermissionDenied(permissions.suspension_message(editor))
-        raise PermissionDenied("You cannot edit this post.")
+    if refusal := permissions.why_not_edit_post(editor, post):
+        raise PermissionDenied(refusal)
     # Rendered before taking locks: it is the slow part.
     body_html = render_markdown(body)
     _lock_threads([post.thread_id])

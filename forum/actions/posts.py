@@ -16,7 +16,15 @@ from .counters import (
     recount_thread,
     recount_users,
 )
-from .log import _log, _log_post, _post_repr, _require_moderator, _thread_repr
+from .log import (
+    Action,
+    _log,
+    _log_post,
+    _post_repr,
+    _require_moderator,
+    _thread_repr,
+    tool,
+)
 
 User = get_user_model()
 
@@ -37,6 +45,28 @@ def _recount_after_post_change(post: Post) -> None:
     cache.thread_changed(post.thread_id, post.thread.category_id)
 
 
+def _set_hidden(post: Post, actor: User, reason: str, *, hidden: bool) -> Post:
+    _require_moderator(actor, post.thread.category_id)
+    current = _lock_post_and_parents(post)
+    if current.is_hidden == hidden:
+        return post
+    hidden_by, hidden_reason = (actor, reason[:500]) if hidden else (None, "")
+    Post.objects.filter(pk=post.pk).update(
+        is_hidden=hidden, hidden_by=hidden_by, hidden_reason=hidden_reason
+    )
+    post.is_hidden, post.hidden_by, post.hidden_reason = (
+        hidden,
+        hidden_by,
+        hidden_reason,
+    )
+    _recount_after_post_change(current)
+    _log_post(
+        actor, Action.POST_HIDE if hidden else Action.POST_RESTORE, current, reason
+    )
+    return post
+
+
+@tool(Action.POST_HIDE)
 @transaction.atomic
 def hide_post(*, post: Post, actor: User, reason: str = "") -> Post:
     """Hide a post (a soft delete) with a reason ("post.hide").
@@ -45,35 +75,17 @@ def hide_post(*, post: Post, actor: User, reason: str = "") -> Post:
     and author are recounted. Raises PermissionDenied unless the actor
     moderates the category.
     """
-    _require_moderator(actor, post.thread.category_id)
-    current = _lock_post_and_parents(post)
-    if current.is_hidden:
-        return post
-    Post.objects.filter(pk=post.pk).update(
-        is_hidden=True, hidden_by=actor, hidden_reason=reason[:500]
-    )
-    post.is_hidden, post.hidden_by, post.hidden_reason = True, actor, reason[:500]
-    _recount_after_post_change(current)
-    _log_post(actor, "post.hide", current, reason)
-    return post
+    return _set_hidden(post, actor, reason, hidden=True)
 
 
+@tool(Action.POST_RESTORE)
 @transaction.atomic
 def restore_post(*, post: Post, actor: User, reason: str = "") -> Post:
     """Show a hidden post again ("post.restore"); recounts as `hide_post` does."""
-    _require_moderator(actor, post.thread.category_id)
-    current = _lock_post_and_parents(post)
-    if not current.is_hidden:
-        return post
-    Post.objects.filter(pk=post.pk).update(
-        is_hidden=False, hidden_by=None, hidden_reason=""
-    )
-    post.is_hidden, post.hidden_by, post.hidden_reason = False, None, ""
-    _recount_after_post_change(current)
-    _log_post(actor, "post.restore", current, reason)
-    return post
+    return _set_hidden(post, actor, reason, hidden=False)
 
 
+@tool(Action.POST_DELETE)
 @transaction.atomic
 def delete_post(*, post: Post, actor: User, reason: str = "") -> None:
     """Delete a post for good, with its revisions and reports ("post.delete").
@@ -82,13 +94,12 @@ def delete_post(*, post: Post, actor: User, reason: str = "") -> None:
     be deleted (hide or merge the thread instead).
     Raises PermissionDenied or ValidationError.
     """
-    if not permissions.can_delete_post(actor, post):
-        raise PermissionDenied("Only administrators delete posts.")
+    if refusal := permissions.why_not_delete_posts(actor):
+        raise PermissionDenied(refusal)
     current = _lock_post_and_parents(post)
-    if current.position == 1:
-        raise ValidationError(
-            "The opening post cannot be deleted; hide the thread instead."
-        )
+    if refusal := permissions.why_not_delete_post(actor, current):
+        # Allowed the tool, refused for this post: a form error on the page.
+        raise ValidationError(refusal)
     search.unindex_posts([current.pk])
     current.delete()
     _recount_after_post_change(current)
@@ -116,6 +127,7 @@ def set_post_recommended(
     return post
 
 
+@tool(Action.POST_APPROVE)
 @transaction.atomic
 def approve_post(*, post: Post, actor: User, reason: str = "") -> Post:
     """Let a post out of the approval queue ("post.approve").
@@ -147,6 +159,7 @@ def approve_post(*, post: Post, actor: User, reason: str = "") -> Post:
     return post
 
 
+@tool(Action.POST_REJECT)
 @transaction.atomic
 def reject_post(*, post: Post, actor: User, reason: str = "") -> None:
     """Refuse a waiting post: it is deleted, and with an opening post its
@@ -179,3 +192,17 @@ def reject_post(*, post: Post, actor: User, reason: str = "") -> None:
     current.delete()
     _recount_after_post_change(current)
     _log_post(actor, "post.reject", current, reason, deleted=True)
+
+
+@tool(Action.POST_RECOMMEND)
+def recommend_post(*, post: Post, actor: User, reason: str = "") -> Post:
+    """Recommend a post ("post.recommend"; see `set_post_recommended`)."""
+    return set_post_recommended(post=post, actor=actor, recommended=True, reason=reason)
+
+
+@tool(Action.POST_UNRECOMMEND)
+def unrecommend_post(*, post: Post, actor: User, reason: str = "") -> Post:
+    """Stop recommending a post ("post.unrecommend"; see `set_post_recommended`)."""
+    return set_post_recommended(
+        post=post, actor=actor, recommended=False, reason=reason
+    )

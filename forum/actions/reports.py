@@ -22,10 +22,8 @@ def create_report(*, post: Post, reporter: User, reason: str, text: str = "") ->
     Raises PermissionDenied when the member may not report (unverified,
     suspended, own post) and ValidationError for a second open report.
     """
-    if not permissions.can_report(reporter, post):
-        if reporter.is_authenticated and reporter.is_suspended:
-            raise PermissionDenied(permissions.suspension_message(reporter))
-        raise PermissionDenied("You cannot report this post.")
+    if refusal := permissions.why_not_report(reporter, post):
+        raise PermissionDenied(refusal)
     already = ValidationError("You have already reported this post.")
     if Report.objects.filter(
         post=post, reporter=reporter, status=Report.Status.OPEN

@@ -21,20 +21,10 @@ from .counters import (
     recount_thread,
     recount_users,
 )
-from .log import _log_thread, _require_moderator, _thread_repr
+from .log import Action, _log_thread, _require_moderator, _thread_repr, tool
 from .posting import slug_for_title
 
 User = get_user_model()
-
-THREAD_FLAG_ACTIONS = {
-    # action name: (field, value)
-    "thread.pin": ("is_pinned", True),
-    "thread.unpin": ("is_pinned", False),
-    "thread.lock": ("is_locked", True),
-    "thread.unlock": ("is_locked", False),
-    "thread.hide": ("is_hidden", True),
-    "thread.unhide": ("is_hidden", False),
-}
 
 
 @transaction.atomic
@@ -43,12 +33,13 @@ def set_thread_flag(
 ) -> Thread:
     """Pin/unpin, lock/unlock or hide/unhide a thread (`action` names which).
 
-    Locks the thread, then its category. Hiding and unhiding recount the
-    category and the post counts of everyone who posted in the thread. Writes
-    one log entry named `action`; nothing when the flag already has the value.
+    The field and value come from the verb's `flag` in the registry. Locks the
+    thread, then its category. Hiding and unhiding recount the category and the
+    post counts of everyone who posted in the thread. Writes one log entry
+    named `action`; nothing when the flag already has the value.
     Raises PermissionDenied unless the actor moderates the category.
     """
-    field, value = THREAD_FLAG_ACTIONS[action]
+    field, value = Action(action).verb.flag
     _require_moderator(actor, thread.category_id)
     _lock_threads([thread.pk])
     current = Thread.objects.get(pk=thread.pk)
@@ -67,46 +58,27 @@ def set_thread_flag(
     return thread
 
 
-def pin_thread(*, thread: Thread, actor: User, reason: str = "") -> Thread:
-    """Pin a thread to the top of its category ("thread.pin")."""
-    return set_thread_flag(
-        thread=thread, actor=actor, action="thread.pin", reason=reason
-    )
+def _flag_tool(action: Action, doc: str):
+    """The tool of a thread flag verb: `set_thread_flag` with that verb."""
+
+    def flag_tool(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+        return set_thread_flag(thread=thread, actor=actor, action=action, reason=reason)
+
+    flag_tool.__name__ = flag_tool.__qualname__ = f"{action.operation}_thread"
+    flag_tool.__doc__ = f'{doc} ("{action.value}").'
+    return tool(action)(flag_tool)
 
 
-def unpin_thread(*, thread: Thread, actor: User, reason: str = "") -> Thread:
-    """Unpin a thread ("thread.unpin")."""
-    return set_thread_flag(
-        thread=thread, actor=actor, action="thread.unpin", reason=reason
-    )
-
-
-def lock_thread(*, thread: Thread, actor: User, reason: str = "") -> Thread:
-    """Lock a thread: no more replies but from moderators ("thread.lock")."""
-    return set_thread_flag(
-        thread=thread, actor=actor, action="thread.lock", reason=reason
-    )
-
-
-def unlock_thread(*, thread: Thread, actor: User, reason: str = "") -> Thread:
-    """Unlock a thread ("thread.unlock")."""
-    return set_thread_flag(
-        thread=thread, actor=actor, action="thread.unlock", reason=reason
-    )
-
-
-def hide_thread(*, thread: Thread, actor: User, reason: str = "") -> Thread:
-    """Hide a thread (a soft delete: 404 for all but moderators; "thread.hide")."""
-    return set_thread_flag(
-        thread=thread, actor=actor, action="thread.hide", reason=reason
-    )
-
-
-def unhide_thread(*, thread: Thread, actor: User, reason: str = "") -> Thread:
-    """Show a hidden thread again ("thread.unhide")."""
-    return set_thread_flag(
-        thread=thread, actor=actor, action="thread.unhide", reason=reason
-    )
+pin_thread = _flag_tool(Action.THREAD_PIN, "Pin a thread to the top of its category")
+unpin_thread = _flag_tool(Action.THREAD_UNPIN, "Unpin a thread")
+lock_thread = _flag_tool(
+    Action.THREAD_LOCK, "Lock a thread: no more replies but from moderators"
+)
+unlock_thread = _flag_tool(Action.THREAD_UNLOCK, "Unlock a thread")
+hide_thread = _flag_tool(
+    Action.THREAD_HIDE, "Hide a thread (a soft delete: 404 for all but moderators)"
+)
+unhide_thread = _flag_tool(Action.THREAD_UNHIDE, "Show a hidden thread again")
 
 
 @transaction.atomic

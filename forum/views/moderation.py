@@ -28,7 +28,7 @@ from ..forms import (
     ThreadRenameForm,
     ThreadSplitForm,
 )
-from ..models import Category, Post, Thread
+from ..models import Category, ModerationLogEntry, Post, Thread
 from .pagination import page_links, requested_page
 from .reading import post_location, readable_post
 
@@ -45,16 +45,16 @@ def moderated_thread(request, pk) -> Thread:
         ),
         pk=pk,
     )
-    if not permissions.can_moderate(request.user, thread.category_id):
-        raise PermissionDenied("You do not moderate this category.")
+    if refusal := permissions.why_not_moderate(request.user, thread.category_id):
+        raise PermissionDenied(refusal)
     return thread
 
 
 def moderated_post(request, pk) -> Post:
     """The post, if the user sees it (else 404) and moderates it (else 403)."""
     post = readable_post(request, pk)
-    if not permissions.can_moderate(request.user, post.thread.category_id):
-        raise PermissionDenied("You do not moderate this category.")
+    if refusal := permissions.why_not_moderate(request.user, post.thread.category_id):
+        raise PermissionDenied(refusal)
     return post
 
 
@@ -73,44 +73,34 @@ def moderated_categories(user):
 
 # Thread tools.
 
-# operation: (action, page heading, button, message)
-THREAD_OPERATIONS = {
-    "pin": (actions.pin_thread, "Pin this thread", "Pin", "The thread is pinned."),
-    "unpin": (actions.unpin_thread, "Unpin this thread", "Unpin", "Unpinned."),
-    "lock": (actions.lock_thread, "Lock this thread", "Lock", "The thread is locked."),
-    "unlock": (actions.unlock_thread, "Unlock this thread", "Unlock", "Unlocked."),
-    "hide": (
-        actions.hide_thread,
-        "Hide this thread",
-        "Hide the thread",
-        "The thread is hidden: only moderators see it.",
-    ),
-    "unhide": (
-        actions.unhide_thread,
-        "Show this thread again",
-        "Show the thread",
-        "The thread is visible again.",
-    ),
-}
+Action = ModerationLogEntry.Action
+
+
+def tool_verb(target: str, operation: str) -> Action:
+    """The verb of `target` whose one-step tool is `operation` (else 404)."""
+    for action in Action.tools(target):
+        if action.operation == operation:
+            return action
+    raise Http404("No such operation.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_moderate(request, pk, operation):
-    """Pin, unpin, lock, unlock, hide or unhide a thread, after confirmation."""
-    if operation not in THREAD_OPERATIONS:
-        raise Http404("No such operation.")
-    action, heading, button, done = THREAD_OPERATIONS[operation]
+    """A thread verb's tool (pin, lock, hide...: `Action.tools("thread")`),
+    after confirmation."""
+    action = tool_verb("thread", operation)
     thread = moderated_thread(request, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        action(thread=thread, actor=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, done)
+        actions.TOOLS[action](
+            thread=thread, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, action.verb.done)
         return redirect(thread.get_absolute_url())
-    return form_page(
-        request,
-        {"heading": heading, "button": button, "thread": thread, "form": form},
-    )
+    verb = action.verb
+    context = {"heading": verb.heading, "button": verb.button, "thread": thread}
+    return form_page(request, {**context, "form": form})
 
 
 @login_required
@@ -238,99 +228,35 @@ def thread_split(request, pk):
 # Post tools.
 
 
-def _hide(post, user, reason):
-    return actions.hide_post(post=post, actor=user, reason=reason)
-
-
-def _restore(post, user, reason):
-    return actions.restore_post(post=post, actor=user, reason=reason)
-
-
-def _recommend(post, user, reason):
-    return actions.set_post_recommended(
-        post=post, actor=user, recommended=True, reason=reason
-    )
-
-
-def _unrecommend(post, user, reason):
-    return actions.set_post_recommended(
-        post=post, actor=user, recommended=False, reason=reason
-    )
-
-
-def _delete(post, user, reason):
-    return actions.delete_post(post=post, actor=user, reason=reason)
-
-
-def _approve(post, user, reason):
-    return actions.approve_post(post=post, actor=user, reason=reason)
-
-
-def _reject(post, user, reason):
-    return actions.reject_post(post=post, actor=user, reason=reason)
-
-
-# operation: (call, heading, button, message, where to go afterwards)
-POST_OPERATIONS = {
-    "hide": (_hide, "Hide this post", "Hide", "The post is hidden.", "post"),
-    "restore": (_restore, "Restore this post", "Restore", "Restored.", "post"),
-    "recommend": (
-        _recommend,
-        "Recommend this post",
-        "Recommend",
-        "The post is recommended.",
-        "post",
-    ),
-    "unrecommend": (
-        _unrecommend,
-        "Stop recommending this post",
-        "Stop recommending",
-        "The post is no longer recommended.",
-        "post",
-    ),
-    "delete": (
-        _delete,
-        "Delete this post for good",
-        "Delete for good",
-        "The post is deleted.",
-        "thread",
-    ),
-    "approve": (_approve, "Approve this post", "Approve", "Approved.", "queue"),
-    "reject": (
-        _reject,
-        "Reject this post",
-        "Reject and delete",
-        "The post is rejected.",
-        "queue",
-    ),
-}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_moderate(request, pk, operation):
-    """Hide, restore, recommend, unrecommend, delete, approve or reject a post."""
-    if operation not in POST_OPERATIONS:
-        raise Http404("No such operation.")
-    call, heading, button, done, then = POST_OPERATIONS[operation]
+    """A post verb's tool (hide, restore, approve...: `Action.tools("post")`),
+    after confirmation."""
+    action = tool_verb("post", operation)
     post = moderated_post(request, pk)
-    if operation == "delete" and not permissions.can_delete_post(request.user, post):
-        raise PermissionDenied("Only administrators delete posts; hide it instead.")
+    if action is Action.POST_DELETE and (
+        refusal := permissions.why_not_delete_posts(request.user)
+    ):
+        raise PermissionDenied(refusal)
     form = ReasonForm(request.POST if request.method == "POST" else None)
+    verb = action.verb
     if request.method == "POST" and form.is_valid():
         try:
-            call(post, request.user, form.cleaned_data["reason"])
+            actions.TOOLS[action](
+                post=post, actor=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, done)
-            if then == "queue":
+            messages.success(request, verb.done)
+            if verb.then == "queue":
                 return redirect("forum:approval_queue")
-            if then == "thread":
+            if verb.then == "thread":
                 return redirect(post.thread.get_absolute_url())
             return redirect(post_location(post))
-    context = {"heading": heading, "button": button, "post": post, "form": form}
-    return form_page(request, {**context, "thread": post.thread})
+    context = {"heading": verb.heading, "button": verb.button, "post": post}
+    return form_page(request, {**context, "form": form, "thread": post.thread})
 
 
 @login_required
@@ -346,14 +272,8 @@ def post_report(request, pk):
         "thread": post.thread,
         "form": form,
     }
-    if not permissions.can_report(request.user, post):
-        if request.user.is_suspended:
-            message = permissions.suspension_message(request.user)
-        elif post.author_id == request.user.pk:
-            message = "You cannot report your own post."
-        else:
-            message = actions.refusal_message(request.user)
-        form.add_error(None, message)
+    if refusal := permissions.why_not_report(request.user, post):
+        form.add_error(None, refusal)
         return form_page(request, context, status=403)
     if request.method == "POST" and form.is_valid():
         try:
@@ -376,8 +296,8 @@ def post_report(request, pk):
 
 def suspendable_member(request, pk) -> User:
     member = get_object_or_404(User, pk=pk, is_active=True)
-    if not permissions.can_suspend(request.user, member):
-        raise PermissionDenied("You cannot suspend this member.")
+    if refusal := permissions.why_not_suspend(request.user, member):
+        raise PermissionDenied(refusal)
     return member
 
 

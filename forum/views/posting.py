@@ -84,9 +84,8 @@ def thread_reply(request, pk):
     else:
         form = ReplyForm(initial=quote_initial(request, thread))
     template, context = "forum/thread_reply.html", {"thread": thread, "form": form}
-    if not permissions.can_reply(request.user, thread):
-        message = actions.reply_refusal(request.user, thread)
-        return refuse(request, template, context, message, status=403)
+    if refusal := permissions.why_not_reply(request.user, thread):
+        return refuse(request, template, context, refusal, status=403)
     if request.method == "GET" or "preview" in request.POST or not form.is_valid():
         return render_form_page(request, template, context)
     if not throttle.allow_post(request.user):
@@ -137,9 +136,8 @@ def thread_create(request):
         context = {"form": ThreadForm(initial=initial)}
     else:
         context = {"form": ThreadForm(request.POST)}
-    if not permissions.can_post(request.user):
-        message = actions.reply_refusal(request.user, None)
-        return refuse(request, template, context, message, status=403)
+    if refusal := permissions.why_not_post(request.user):
+        return refuse(request, template, context, refusal, status=403)
     form = context["form"]
     if request.method == "GET" or "preview" in request.POST or not form.is_valid():
         return render_form_page(request, template, context)
@@ -162,10 +160,8 @@ def thread_create(request):
 def post_edit(request, pk):
     """Edit a post (the opening post's form renames the thread too)."""
     post = readable_post(request, pk)
-    if not permissions.can_edit_post(request.user, post):
-        if request.user.is_suspended:
-            raise PermissionDenied(permissions.suspension_message(request.user))
-        raise PermissionDenied("You cannot edit this post.")
+    if refusal := permissions.why_not_edit_post(request.user, post):
+        raise PermissionDenied(refusal)
     with_title = post.position == 1
     if request.method == "GET":
         initial = {"body": post.body_source, "title": post.thread.title}
@@ -206,8 +202,8 @@ EDIT_AWAITING_APPROVAL_MESSAGE = (
 def post_history(request, pk):
     """A post's earlier versions, newest first: for its author and staff."""
     post = readable_post(request, pk)
-    if not permissions.can_see_history(request.user, post):
-        raise PermissionDenied("Only the author and moderators see a post's history.")
+    if refusal := permissions.why_not_see_history(request.user, post):
+        raise PermissionDenied(refusal)
     return render(
         request,
         "forum/post_history.html",

@@ -21,8 +21,8 @@ from .pagination import page_links, paginate
 
 
 def require_moderator(user):
-    if not permissions.can_moderate_any(user):
-        raise PermissionDenied("This page is for moderators.")
+    if refusal := permissions.why_not_moderate_any(user):
+        raise PermissionDenied(refusal)
 
 
 QUEUE_PAGE_SIZE = 25
@@ -129,7 +129,9 @@ def moderation_log(request):
     and administrators see all, member suspensions included.
     """
     require_moderator(request.user)
-    form = ModerationLogFilterForm(request.GET or None, actions=actions.LOG_ACTIONS)
+    form = ModerationLogFilterForm(
+        request.GET or None, actions=ModerationLogEntry.Action.values
+    )
     entries = ModerationLogEntry.objects.select_related(
         "actor", "target_user", "category", "thread"
     ).order_by("-created_at", "-pk")

@@ -13,7 +13,7 @@ from pagecache.pages import guest_page
 from .. import permissions
 from ..cache import page_shows
 from ..forms import ReplyForm
-from ..models import Category, Post, Thread
+from ..models import Category, ModerationLogEntry, Post, Thread
 from .pagination import PAGE_QUERY, page_links, paginate, requested_page
 
 
@@ -113,9 +113,12 @@ def thread_detail(request, pk, slug=None):
             request, private_authors=private_authors_on_page(thread, page, posts)
         )
     user = request.user
+    can_moderate = permissions.can_moderate(user, thread.category_id)
     for post in posts:
         post.thread = thread  # known already; spares a query per post
         post.controls = post_controls(user, post, markers)
+        post.tools = one_click_tools(post) if can_moderate else []
+        post.can_delete = can_moderate and permissions.can_delete_post(user, post)
     recommended_posts = list(visible_posts.recommended_in(thread)) if page == 1 else []
     page_shows(
         request,
@@ -127,8 +130,8 @@ def thread_detail(request, pk, slug=None):
             *(post.author_id for post in recommended_posts),
         ],
     )
-    can_reply = permissions.can_reply(user, thread)
-    can_moderate = permissions.can_moderate(user, thread.category_id)
+    reply_refusal = permissions.why_not_reply(user, thread)
+    can_reply = not reply_refusal
     context = {
         "thread": thread,
         "page": page,
@@ -138,11 +141,11 @@ def thread_detail(request, pk, slug=None):
             current=page, last=thread.page_count, base_url=thread.get_absolute_url()
         ),
         "can_reply": can_reply,
+        "reply_refusal": reply_refusal,
         "reply_form": ReplyForm() if can_reply else None,
         "has_verified_email": permissions.has_verified_email(user),
         "can_moderate": can_moderate,
-        "is_administrator": permissions.is_administrator(user),
-        "thread_operations": thread_operations(thread) if can_moderate else [],
+        "thread_operations": one_click_tools(thread) if can_moderate else [],
     }
     return render(request, "forum/thread_detail.html", context)
 
@@ -191,11 +194,16 @@ def post_controls(user, post: Post, markers) -> list[dict]:
     ]
 
 
-def thread_operations(thread: Thread) -> list[tuple[str, str]]:
-    """The one-click thread tools (pin, lock) in their current direction."""
+def one_click_tools(target: Thread | Post) -> list[tuple[str, str]]:
+    """The one-click tools of a thread or post in their current direction
+    ("pin" or "unpin"...): (operation, button) of each one-click verb of the
+    registry whose flag does not have its value yet."""
+    kind = "thread" if isinstance(target, Thread) else "post"
     return [
-        ("unpin", "Unpin") if thread.is_pinned else ("pin", "Pin"),
-        ("unlock", "Unlock") if thread.is_locked else ("lock", "Lock"),
+        (action.operation, action.verb.button)
+        for action in ModerationLogEntry.Action.tools(kind)
+        if action.verb.one_click
+        and getattr(target, action.verb.flag[0]) != action.verb.flag[1]
     ]
 
 

@@ -315,3 +315,34 @@ def test_renaming_in_the_change_form_goes_through_the_action(admin_client):
         "renamed-in-the-admin",
     )
     assert ModerationLogEntry.objects.get().action == "thread.rename"
+
+
+def test_an_admin_edit_goes_through_the_edit_action(admin_client):
+    """Like an edit on the site: the earlier text kept as a revision, the edit
+    time shown, a log entry, and search finds the new text."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from forum.models import PostRevision
+    from forum.search import search_posts
+
+    fill(1)
+    post = Post.objects.get(position=2)
+    before = post.body_source
+    url = reverse("admin:forum_post_change", args=[post.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    data.update(body_source="Corrected zebrafinch text", hidden_reason="")
+
+    assert admin_client.post(url, data).status_code == 302
+
+    post.refresh_from_db()
+    assert post.edited_at is not None
+    assert PostRevision.objects.get(post=post).body_source == before
+    entry = ModerationLogEntry.objects.get()
+    assert (entry.action, entry.post) == ("post.edit", post)
+    found = search_posts(query="zebrafinch", user=AnonymousUser()).results
+    assert [result.post.pk for result in found] == [post.pk]

@@ -262,3 +262,34 @@ def test_bad_option_combinations_are_refused(options):
     assert not User.objects.exists()
     assert not Thread.objects.exists()
     assert not Post.objects.exists()
+
+
+def test_rerender_posts_keeps_search_cache_and_bios_right(thread, monkeypatch):
+    """After a re-render, search finds the new text (not the old), the cached
+    pages are told, and bios are rendered again too."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from forum import cache, search
+    from tests.factories import UserFactory
+
+    post = Post.objects.get(thread=thread)
+    Post.objects.filter(pk=post.pk).update(
+        body_source="The wombat", body_html="<p>The platypus</p>"
+    )
+    search.index_posts([post.pk])
+    member = UserFactory(bio="A **brave** bio", bio_html="<p>old</p>")
+    told = []
+    monkeypatch.setattr(cache, "site_changed", lambda: told.append("site"))
+    monkeypatch.setattr(cache, "member_changed", lambda pk: told.append(pk))
+
+    call_command("rerender_posts", stdout=io.StringIO())
+
+    def found(word):
+        page = search.search_posts(query=word, user=AnonymousUser())
+        return [result.post.pk for result in page.results]
+
+    assert found("wombat") == [post.pk]
+    assert found("platypus") == []
+    member.refresh_from_db()
+    assert "<strong>brave</strong>" in member.bio_html
+    assert told == ["site", member.pk]

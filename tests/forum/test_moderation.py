@@ -1,5 +1,6 @@
 """Moderation actions: roles, counters after every change, and the log."""
 
+import inspect
 from datetime import timedelta
 
 import pytest
@@ -666,7 +667,7 @@ WALK = {
 
 def test_the_walk_covers_every_logged_action():
     """Every action name the log page offers is walked below."""
-    assert sorted(WALK) == sorted(actions.LOG_ACTIONS)
+    assert sorted(WALK) == sorted(ModerationLogEntry.Action.values)
 
 
 class WalkContext:
@@ -718,3 +719,74 @@ def test_a_refused_action_writes_no_log_entry(thread, user):
         actions.lock_thread(thread=thread, actor=user)
     assert not fresh(thread).is_locked
     assert not ModerationLogEntry.objects.exists()
+
+
+# The registry of verbs (ModerationLogEntry.Action).
+
+
+def test_every_verb_with_a_tool_has_its_action_with_the_one_signature():
+    """The pages and the admin call a tool as action(<target>=, actor=, reason=)."""
+    tools = [action for action in ModerationLogEntry.Action if action.verb is not None]
+    assert set(actions.TOOLS) == set(tools)
+    for action in tools:
+        parameters = inspect.signature(actions.TOOLS[action]).parameters
+        assert list(parameters) == [action.target, "actor", "reason"], action
+
+
+def test_the_admin_offers_the_verbs_the_registry_marks_for_it():
+    """The thread and post admins' actions come from the registry."""
+    from django.contrib import admin
+
+    offered = {
+        name
+        for model in (Thread, Post)
+        for name in (
+            getattr(a, "__name__", a) for a in admin.site._registry[model].actions
+        )
+    }
+    for action in ModerationLogEntry.Action:
+        if action.verb is not None and action.verb.admin:
+            assert (
+                f"thread_{action.operation}" in offered
+                or f"{action.operation}_posts" in offered
+            ), action
+
+
+# Only administrators act on moderators.
+
+
+@pytest.mark.parametrize("kind", ["category", "global", "suspended category"])
+def test_global_moderators_do_not_act_on_moderators(
+    kind, category, moderator, global_moderator, staff
+):
+    """A global moderator may not suspend, ban, lift or hide all posts of
+    another moderator, even a suspended one; an administrator may."""
+    from tests.factories import GlobalModeratorFactory
+
+    target = GlobalModeratorFactory() if kind == "global" else moderator
+    if kind == "suspended category":
+        actions.suspend_user(member=target, actor=staff, until=None)
+        target = fresh(target)
+    reason = "Only administrators act on moderators."
+    assert permissions.why_not_act_on_member(global_moderator, target) == reason
+    assert not permissions.can_suspend(global_moderator, target)
+    calls = [
+        lambda: actions.suspend_user(member=target, actor=global_moderator, until=None),
+        lambda: actions.hide_user_posts(member=target, actor=global_moderator),
+    ]
+    if kind == "suspended category":
+        calls.append(
+            lambda: actions.lift_suspension(member=target, actor=global_moderator)
+        )
+    for call in calls:
+        with pytest.raises(PermissionDenied, match=reason):
+            call()
+    assert permissions.can_act_on_member(staff, target)
+    assert permissions.can_suspend(staff, target)
+
+
+def test_global_moderators_still_act_on_members(global_moderator):
+    """A plain member is theirs to suspend."""
+    member = UserFactory()
+    assert permissions.can_act_on_member(global_moderator, member)
+    actions.hide_user_posts(member=member, actor=global_moderator)

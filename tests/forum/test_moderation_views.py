@@ -292,7 +292,7 @@ def prepare(w, name):
 def test_the_matrix_covers_every_logged_action():
     """Every action of the log has its row in the permission matrix, except
     "post.edit" (the edit page, tested in test_posting and below)."""
-    assert set(ENDPOINTS) | {"post.edit"} == set(actions.LOG_ACTIONS)
+    assert set(ENDPOINTS) | {"post.edit"} == set(ModerationLogEntry.Action.values)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -739,7 +739,9 @@ def test_log_filters_by_action_moderator_and_member(client, world):
     def shown(**query):
         html = client.get(url, query).content.decode()
         return sorted(
-            action for action in actions.LOG_ACTIONS if f"<code>{action}</code>" in html
+            action
+            for action in ModerationLogEntry.Action.values
+            if f"<code>{action}</code>" in html
         )
 
     assert shown() == ["post.hide", "thread.lock", "user.ban"]

@@ -44,7 +44,7 @@ def test_only_administrators_act_on_moderators(
     actor, target = request.getfixturevalue(actor), request.getfixturevalue(target)
 
     assert permissions.can_suspend(fresh(actor), fresh(target)) is allowed
-    refusal = permissions.suspend_refusal(fresh(actor), fresh(target))
+    refusal = permissions.why_not_suspend(fresh(actor), fresh(target))
     assert (reason in refusal) if reason else refusal == ""
 
 
