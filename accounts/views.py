@@ -64,7 +64,7 @@ def profile_settings(request):
                 user=user,
                 display_name=form.cleaned_data["display_name"],
                 bio=form.cleaned_data["bio"],
-                avatar_file=form.cleaned_data["avatar"],
+                avatar_webp=form.cleaned_data["avatar"],
                 remove_avatar=form.cleaned_data.get("remove_avatar", False),
             )
             messages.success(request, "Your profile has been saved.")
