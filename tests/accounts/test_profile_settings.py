@@ -409,3 +409,30 @@ def test_animated_image_keeps_its_first_frame_only(
     with Image.open(media_root / user.avatar.name) as stored:
         red, green, blue = stored.convert("RGB").getpixel((64, 64))
     assert red > 200 and green < 60 and blue < 60
+
+
+def test_avatar_uploads_are_rate_limited(
+    settings, member_client, user, media_root, decodes
+):
+    """Past AVATAR_RATE_LIMIT the whole save is refused (429), nothing decoded;
+    saves without a new image are not counted and still go through."""
+    settings.AVATAR_RATE_LIMIT = "2/3600"
+    codes = [post(member_client, avatar=image_file()).status_code for _ in range(2)]
+    assert codes == [302, 302]
+    user.refresh_from_db()
+    second = user.avatar.name
+    del decodes[:]
+
+    response = post(member_client, display_name="Changed", avatar=image_file())
+    assert response.status_code == 429
+    content = response.content.decode()
+    assert "too many avatars" in content
+    assert 'id="id_avatar_error"' in content
+    assert 'value="Changed"' in content  # the typed text is kept
+    assert decodes == []
+    user.refresh_from_db()
+    assert (user.display_name, user.avatar.name) == ("Ann Example", second)
+
+    assert post(member_client, display_name="Changed").status_code == 302
+    user.refresh_from_db()
+    assert user.display_name == "Changed"
