@@ -1,42 +1,15 @@
 """Writes to members' profiles. Sign-up, e-mail and passwords belong to allauth."""
 
-import io
 import secrets
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, ImageOps
 
 from forum import cache
 from forum.markup import render_markdown
 
-from .forms import AVATAR_FORMATS
 from .models import User
-
-AVATAR_SIZE = (128, 128)
-AVATAR_QUALITY = 85
-
-
-def _encode_avatar(file) -> bytes:
-    """Center-crop `file` to AVATAR_SIZE and encode it as WebP, without metadata.
-
-    `file` must have passed `accounts.forms.validate_avatar`. An animated image
-    keeps its first frame; the EXIF orientation is applied before it is dropped.
-    """
-    file.seek(0)
-    with Image.open(file, formats=AVATAR_FORMATS) as source:
-        image = ImageOps.exif_transpose(source)
-        has_alpha = image.mode in {"RGBA", "LA", "PA"} or (
-            image.mode == "P" and "transparency" in image.info
-        )
-        image = image.convert("RGBA" if has_alpha else "RGB")
-        avatar = ImageOps.fit(image, AVATAR_SIZE, Image.Resampling.LANCZOS)
-    # Pillow's WebP encoder writes only the metadata given to save(), here none:
-    # the EXIF (camera, GPS position), XMP and ICC profile of the upload are dropped.
-    output = io.BytesIO()
-    avatar.save(output, format="WEBP", quality=AVATAR_QUALITY)
-    return output.getvalue()
 
 
 def render_bio(bio: str) -> str:
@@ -62,14 +35,14 @@ def update_profile(
     user: User,
     display_name: str,
     bio: str,
-    avatar_file=None,
+    avatar_webp: bytes | None = None,
     remove_avatar: bool = False,
 ) -> User:
     """Save a member's display name, bio and avatar; return the updated member.
 
-    The bio is rendered to `bio_html` here, once. A new avatar (validated by
-    `accounts.forms.validate_avatar`) is stored re-encoded as
-    `avatars/<user id>-<random>.webp`; the replaced or removed file is deleted
+    The bio is rendered to `bio_html` here, once. A new avatar, the WebP bytes
+    of `accounts.avatars.make_avatar` (which the settings form calls), is stored
+    as `avatars/<user id>-<random>.webp`; the replaced or removed file is deleted
     once the transaction commits, and guests' cached pages showing the member
     go stale then (`forum.cache.member_changed`). Locks the member's row, so
     that two saves at once cannot both delete the same old file and orphan one
@@ -78,10 +51,10 @@ def update_profile(
     locked = User.objects.select_for_update().only("pk", "avatar").get(pk=user.pk)
     old_avatar = locked.avatar.name
     new_avatar = old_avatar
-    if avatar_file is not None:
+    if avatar_webp is not None:
         new_avatar = default_storage.save(
             f"avatars/{user.pk}-{secrets.token_urlsafe(6)}.webp",
-            ContentFile(_encode_avatar(avatar_file)),
+            ContentFile(avatar_webp),
         )
     elif remove_avatar:
         new_avatar = ""

@@ -6,18 +6,14 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from PIL import Image
 
 from forum.forms import validate_markup
 
 from . import names
+from .avatars import AvatarRefused, make_avatar
 
 DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 2000
-AVATAR_MAX_BYTES = 2 * 1024 * 1024
-AVATAR_MAX_PIXELS = 20_000_000
-# Pillow format names; only these decoders are tried on an upload.
-AVATAR_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 
 # C0 and C1 control characters and DEL, plus the bidirectional embeddings,
 # overrides and isolates, which can reverse the text around a bio on a page;
@@ -25,48 +21,6 @@ AVATAR_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 BIO_CONTROL_CHARACTERS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 )
-
-
-def validate_avatar(file) -> None:
-    """Accept a PNG, JPEG, WebP or GIF of at most 2 MB and 20 megapixels.
-
-    The file is decoded with Pillow, whatever its name or content type says, so
-    a renamed text file, a truncated image or a decompression bomb is refused
-    here with a ValidationError instead of failing later. Leaves `file` rewound.
-    """
-    if file.size > AVATAR_MAX_BYTES:
-        raise ValidationError(
-            "The image is larger than 2 MB; please choose a smaller one.",
-            code="file_too_large",
-        )
-    file.seek(0)
-    try:
-        # Opening reads only the header, so the size is checked before a single
-        # pixel is decoded: a decompression bomb is refused here (or by Pillow's
-        # own, higher limit, as DecompressionBombError).
-        with Image.open(file, formats=AVATAR_FORMATS) as image:
-            if image.width * image.height > AVATAR_MAX_PIXELS:
-                raise ValidationError(
-                    "The image is too large (over 20 megapixels).",
-                    code="too_many_pixels",
-                )
-            image.load()  # decodes the (first) frame: finds truncated files
-            image.getexif()  # read for its orientation when re-encoded
-    except ValidationError:
-        raise
-    except Image.DecompressionBombError as error:
-        raise ValidationError(
-            "The image is too large (over 20 megapixels).", code="too_many_pixels"
-        ) from error
-    except Exception as error:
-        # Pillow reports broken files with many exception types (OSError,
-        # SyntaxError, ValueError...), like django.forms.ImageField catches.
-        raise ValidationError(
-            "This is not a PNG, JPEG, WebP or GIF image, or the file is damaged.",
-            code="invalid_image",
-        ) from error
-    finally:
-        file.seek(0)
 
 
 class ProfileSettingsForm(forms.Form):
@@ -89,11 +43,13 @@ class ProfileSettingsForm(forms.Form):
     )
     avatar = forms.FileField(
         required=False,
-        validators=[validate_avatar],
         widget=forms.FileInput(
             attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
         ),
-        help_text="PNG, JPEG, WebP or GIF, up to 2 MB. Cropped to a square.",
+        help_text=(
+            "PNG, JPEG, WebP or GIF, up to 2 MB and 4096x4096 pixels. "
+            "Cropped to a square."
+        ),
     )
     remove_avatar = forms.BooleanField(label="Remove avatar", required=False)
 
@@ -108,6 +64,20 @@ class ProfileSettingsForm(forms.Form):
         return names.clean_display_name(
             self.cleaned_data["display_name"], member_pk=self.member_pk
         )
+
+    def clean_avatar(self) -> bytes | None:
+        """The upload made into the avatar's WebP bytes (None: no upload).
+
+        The image is decoded here, once (`accounts.avatars.make_avatar`), so a
+        damaged file is a form error; the action stores these bytes as they are.
+        """
+        upload = self.cleaned_data["avatar"]
+        if not upload:
+            return None
+        try:
+            return make_avatar(upload)
+        except AvatarRefused as refusal:
+            raise ValidationError(refusal.message, code=refusal.code) from refusal
 
     def clean_bio(self) -> str:
         bio = BIO_CONTROL_CHARACTERS.sub("", self.cleaned_data["bio"]).strip()

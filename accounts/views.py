@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from forum import permissions
+from forum import permissions, throttle
 from forum.cache import page_shows
 from forum.models import Post
 from pagecache.pages import guest_page
@@ -47,24 +47,42 @@ def profile(request, username):
     )
 
 
+AVATAR_RATE_LIMIT_MESSAGE = (
+    "You have uploaded too many avatars lately, so nothing was saved. Wait a "
+    "while before choosing a new image; your other changes can be saved without one."
+)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def profile_settings(request):
-    """The signed-in member edits their display name, bio and avatar."""
+    """The signed-in member edits their display name, bio and avatar.
+
+    Avatar uploads are rate-limited (`throttle.allow_avatar_upload`), before
+    the image is decoded. Past the limit the whole save is refused (429) with
+    the typed text kept: saving the name and bio without the image the member
+    also asked for would look like success and lose the avatar silently.
+    """
     user = request.user
     if request.method == "POST":
+        too_many = "avatar" in request.FILES and not throttle.allow_avatar_upload(user)
         form = ProfileSettingsForm(
             request.POST,
-            request.FILES,
+            None if too_many else request.FILES,  # never decoded when refused
             has_avatar=bool(user.avatar),
             member_pk=user.pk,
         )
+        if too_many:
+            form.add_error("avatar", AVATAR_RATE_LIMIT_MESSAGE)
+            return render(
+                request, "accounts/profile_settings.html", {"form": form}, status=429
+            )
         if form.is_valid():
             update_profile(
                 user=user,
                 display_name=form.cleaned_data["display_name"],
                 bio=form.cleaned_data["bio"],
-                avatar_file=form.cleaned_data["avatar"],
+                avatar_webp=form.cleaned_data["avatar"],
                 remove_avatar=form.cleaned_data.get("remove_avatar", False),
             )
             messages.success(request, "Your profile has been saved.")

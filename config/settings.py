@@ -449,6 +449,8 @@ NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
 PREVIEW_RATE_LIMIT = env_rate("PREVIEW_RATE_LIMIT", "30/60")
 # Searches a guest (per client address) may run: "count/seconds".
 SEARCH_RATE_LIMIT = env_rate("SEARCH_RATE_LIMIT", "30/60")
+# Avatar uploads a member may make (each is decoded and scaled): "count/seconds".
+AVATAR_RATE_LIMIT = env_rate("AVATAR_RATE_LIMIT", "5/3600")
 
 # /bench/ceiling/, a constant 30 KB page: the yardstick of `make bench` only.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)

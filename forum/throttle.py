@@ -1,6 +1,6 @@
 """Rate limits counted in the cache (shared through Redis when there are several
-app servers): posting, editing and previewing per member, searching per guest
-address."""
+app servers): posting, editing, previewing and avatar uploads per member,
+searching per guest address."""
 
 from datetime import timedelta
 
@@ -52,6 +52,16 @@ def allow_preview(user) -> bool:
     """
     limit, seconds = _parse_rate(settings.PREVIEW_RATE_LIMIT)
     return _count_in_window(f"preview-rate:{user.pk}", limit, seconds)
+
+
+def allow_avatar_upload(user) -> bool:
+    """Count one avatar upload for the member; False when over `AVATAR_RATE_LIMIT`.
+
+    Counted before the image is decoded (the decoding is the cost), so a
+    refused or damaged upload counts too.
+    """
+    limit, seconds = _parse_rate(settings.AVATAR_RATE_LIMIT)
+    return _count_in_window(f"avatar-rate:{user.pk}", limit, seconds)
 
 
 def allow_search(client: str) -> bool:

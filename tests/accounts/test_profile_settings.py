@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageFile
 
 from tests.accounts.pages import active_content, assert_site_page
 
@@ -298,13 +298,13 @@ NOT_AN_IMAGE = "not a PNG, JPEG, WebP or GIF image"
         pytest.param(_truncated_png, "the file is damaged", id="truncated"),
         pytest.param(
             lambda: image_file(size=(10_000, 10_000), mode="1"),
-            "over 20 megapixels",
+            "over 4096x4096 pixels",
             id="10000x10000",
         ),
         pytest.param(
-            lambda: image_file(size=(5000, 4001), mode="1"),
-            "over 20 megapixels",
-            id="over-20-megapixels",
+            lambda: image_file(size=(4096, 4097), mode="1"),
+            "over 4096x4096 pixels",
+            id="over-16-megapixels",
         ),
         pytest.param(lambda: image_file("a.bmp", "BMP"), NOT_AN_IMAGE, id="bmp"),
         pytest.param(
@@ -314,8 +314,6 @@ NOT_AN_IMAGE = "not a PNG, JPEG, WebP or GIF image"
         ),
     ],
 )
-# Pillow warns when it opens the 10000x10000 header; the form then refuses it.
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_invalid_avatar_is_refused_with_a_form_error(
     member_client, user, media_root, make_upload, message
 ):
@@ -348,3 +346,93 @@ def test_profile_settings_page_markup(member_client):
     response = member_client.get(URL)
     assert_site_page(response)
     assert 'enctype="multipart/form-data"' in response.content.decode()
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """The sizes of the frames Pillow decodes (a `load()` with pixels to read)."""
+    sizes = []
+    original_load = ImageFile.ImageFile.load
+
+    def counting_load(image):
+        if image.tile:
+            sizes.append(image.size)
+        return original_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting_load)
+    return sizes
+
+
+def test_too_many_pixels_are_refused_from_the_header(member_client, user, decodes):
+    """A 57 KB PNG of 20 megapixels is refused before any pixel is decoded."""
+    upload = image_file(size=(5000, 4000))
+    assert upload.size < 100_000
+    response = post(member_client, display_name="Changed", avatar=upload)
+    assert response.status_code == 200
+    assert "over 4096x4096 pixels" in response.content.decode()
+    assert decodes == []
+    user.refresh_from_db()
+    assert user.display_name != "Changed"
+
+
+def test_an_upload_is_decoded_once(member_client, user, media_root, decodes):
+    """The form's check and the stored avatar share one decode of the upload."""
+    response = post(member_client, avatar=image_file(size=(4096, 4096)))
+    assert response.status_code == 302
+    assert decodes == [(4096, 4096)]
+    user.refresh_from_db()
+    assert user.avatar
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(
+    member_client, user, media_root, decodes
+):
+    """A JPEG is decoded at the smallest DCT scale keeping 3x the avatar's side."""
+    response = post(member_client, avatar=image_file("a.jpg", "JPEG", (4000, 3000)))
+    assert response.status_code == 302
+    assert decodes == [(1000, 750)]  # a quarter: 750 >= 3 x 128 > 375
+
+
+@pytest.mark.parametrize("image_format", ["GIF", "WEBP"])
+def test_animated_image_keeps_its_first_frame_only(
+    member_client, user, media_root, decodes, image_format
+):
+    """Of an animated GIF or WebP only the first frame is decoded and stored."""
+    frames = [Image.new("RGB", (200, 200), color) for color in ("red", "blue")]
+    output = io.BytesIO()
+    frames[0].save(output, format=image_format, save_all=True, append_images=frames[1:])
+    upload = SimpleUploadedFile("a." + image_format.lower(), output.getvalue())
+    response = post(member_client, avatar=upload)
+    assert response.status_code == 302
+    assert len(decodes) == 1
+    user.refresh_from_db()
+    with Image.open(media_root / user.avatar.name) as stored:
+        red, green, blue = stored.convert("RGB").getpixel((64, 64))
+    assert red > 200 and green < 60 and blue < 60
+
+
+def test_avatar_uploads_are_rate_limited(
+    settings, member_client, user, media_root, decodes
+):
+    """Past AVATAR_RATE_LIMIT the whole save is refused (429), nothing decoded;
+    saves without a new image are not counted and still go through."""
+    settings.AVATAR_RATE_LIMIT = "2/3600"
+    codes = [post(member_client, avatar=image_file()).status_code for _ in range(2)]
+    assert codes == [302, 302]
+    user.refresh_from_db()
+    second = user.avatar.name
+    del decodes[:]
+
+    response = post(member_client, display_name="Changed", avatar=image_file())
+    assert response.status_code == 429
+    content = response.content.decode()
+    assert "too many avatars" in content
+    assert 'id="id_avatar_error"' in content
+    assert 'value="Changed"' in content  # the typed text is kept
+    assert decodes == []
+    user.refresh_from_db()
+    assert (user.display_name, user.avatar.name) == ("Ann Example", second)
+
+    assert post(member_client, display_name="Changed").status_code == 302
+    user.refresh_from_db()
+    assert user.display_name == "Changed"
