@@ -352,6 +352,8 @@ def post_report(request, pk):
             message = "You cannot report your own post."
         else:
             message = actions.refusal_message(request.user)
+        if not form.is_bound:
+            raise PermissionDenied(message)
         form.add_error(None, message)
         return form_page(request, context, status=403)
     if request.method == "POST" and form.is_valid():

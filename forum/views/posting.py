@@ -23,7 +23,13 @@ def render_form_page(request, template, context):
 
 
 def refuse(request, template, context, message, *, status):
-    """Refuse a write but keep what the person typed in the form."""
+    """Refuse a write but keep what the person typed in the form.
+
+    Before anything was typed (the GET of the page), there is no form to keep:
+    the refusal page says why instead.
+    """
+    if not context["form"].is_bound:
+        raise PermissionDenied(message)
     context["form"].add_error(None, message)
     return render(request, template, context, status=status)
 
