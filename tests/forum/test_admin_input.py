@@ -1,0 +1,61 @@
+"""Bad input from staff in the admin is a message or a form error, never a
+server error (issue 13, item 3c), for our models and the contrib ones."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+
+from forum.models import Category
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = [
+    ("/admin/forum/post/", "hide_posts"),
+    ("/admin/forum/thread/", "delete_selected"),
+    ("/admin/forum/category/", "delete_selected"),
+    ("/admin/forum/report/", "resolve_reports"),
+    ("/admin/accounts/user/", "suspend_members"),
+    ("/admin/auth/group/", "delete_selected"),
+    ("/admin/flatpages/flatpage/", "delete_selected"),
+    ("/admin/account/emailaddress/", "delete_selected"),
+]
+
+
+@pytest.fixture
+def admin(db):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize(("url", "action"), CHANGELISTS)
+def test_an_action_on_an_id_that_is_not_a_number(admin, url, action):
+    response = admin.post(
+        url, {"action": action, ACTION_CHECKBOX_NAME: ["1899-12-31"]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "The selection holds an id that is not valid." in response.content.decode()
+
+
+@pytest.mark.parametrize(("url", "action"), CHANGELISTS)
+def test_a_huge_search(admin, url, action):
+    for term in ["a" * 60_000, "ab " * 20_000]:
+        response = admin.get(url, {"q": term})
+        assert response.status_code == 200
+        assert "Search for at most" in response.content.decode()
+
+
+def test_a_short_search_still_finds(admin, category):
+    response = admin.get("/admin/forum/category/", {"q": category.name})
+    assert category.name in response.content.decode()
+
+
+def test_category_form_with_a_moderator_id_that_is_not_a_number(admin):
+    response = admin.post(
+        "/admin/forum/category/add/",
+        {"name": "New", "slug": "new", "position": "1", "moderators": ["1899-12-31"]},
+    )
+    assert response.status_code == 200
+    assert "1899-12-31" in response.content.decode()  # the field's error names it
+    assert not Category.objects.filter(slug="new").exists()
