@@ -87,7 +87,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "Agora")
 
 INSTALLED_APPS = [
-    "forum.admin_site.AdminConfig",  # django.contrib.admin, checked input
+    "forum.admin_config.AdminConfig",  # django.contrib.admin, checked input
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,22 +4,24 @@ contrib and allauth ones alike).
 
 Django's admin trusts three inputs that it does not validate: the ids of the
 rows selected for a list action (`_selected_action`), the values an
-autocomplete field re-renders after a form error, and the length of a search
-(SQLite refuses a LIKE pattern over 50 KB, or a query of too many words).
+autocomplete field re-renders after a form error, the range of the ids chosen in
+a many-to-many field, and the length of a search (SQLite refuses a LIKE pattern
+over 50 KB, or a query of too many words).
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+
+from .forms import CheckedModelMultipleChoiceField, out_of_range
 
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 10
 
 
-def _valid_values(field, values):
-    """The values the field can hold (`to_python` accepts them)."""
+def _valid_values(field, values, using="default"):
+    """The values the field can hold (`to_python` accepts them, in range)."""
     valid = []
     for value in values:
         try:
@@ -27,7 +29,8 @@ def _valid_values(field, values):
         except ValidationError:
             continue
         valid.append(value)
-    return valid
+    outside = out_of_range(field, valid, using)
+    return [value for value in valid if value not in outside]
 
 
 class _CheckedAutocomplete:
@@ -39,7 +42,7 @@ class _CheckedAutocomplete:
         to_field = target.model._meta.get_field(
             getattr(target, "field_name", None) or target.model._meta.pk.name
         )
-        values = _valid_values(to_field, [v for v in value if v])
+        values = _valid_values(to_field, [v for v in value if v], self.db or "default")
         return super().optgroups(name, values, attr)
 
 
@@ -90,6 +93,7 @@ class CheckedInputMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", CheckedModelMultipleChoiceField)
         if db_field.name in self.get_autocomplete_fields(request):
             kwargs.setdefault(
                 "widget",
@@ -109,9 +113,3 @@ class AdminSite(admin.AdminSite):
             base.__name__, (CheckedInputMixin, base), {"__module__": base.__module__}
         )
         super().register(model_or_iterable, checked, **options)
-
-
-class AdminConfig(DjangoAdminConfig):
-    """`django.contrib.admin` with `AdminSite` as `admin.site`."""
-
-    default_site = "forum.admin_site.AdminSite"

@@ -59,3 +59,33 @@ def test_category_form_with_a_moderator_id_that_is_not_a_number(admin):
     assert response.status_code == 200
     assert "1899-12-31" in response.content.decode()  # the field's error names it
     assert not Category.objects.filter(slug="new").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        (
+            "/admin/auth/group/add/",
+            {"name": "G", "permissions": "-9223372036854775809"},
+        ),
+        (
+            "/admin/forum/category/add/",
+            {"name": "N", "moderators": "9223372036854775808"},
+        ),
+    ],
+)
+def test_a_chosen_id_beyond_64_bits_is_a_form_error(admin, url, data):
+    """The database driver cannot even send such an id: the field refuses it."""
+    response = admin.post(url, data)
+    assert response.status_code == 200
+    assert "is not a valid value" in response.content.decode()
+
+
+def test_splitting_off_a_post_id_beyond_64_bits(client, thread, global_moderator):
+    client.force_login(global_moderator)
+    response = client.post(
+        f"/mod/t/{thread.pk}/split/",
+        {"posts": "-9223372036854775809", "title": "A new thread"},
+    )
+    assert response.status_code == 200
+    assert "is not a valid value" in response.content.decode()
