@@ -333,6 +333,11 @@ POST_RATE_LIMIT = env_rate("POST_RATE_LIMIT", "10/60")
 NEW_ACCOUNT_POST_RATE_LIMIT = env_rate("NEW_ACCOUNT_POST_RATE_LIMIT", "3/60")
 # Searches a guest (per client address) may run: "count/seconds".
 SEARCH_RATE_LIMIT = env_rate("SEARCH_RATE_LIMIT", "30/60")
+# Searches a signed-in member may run: more than a guest address, not unlimited
+# (a search costs what a guest's does).
+MEMBER_SEARCH_RATE_LIMIT = env_rate("MEMBER_SEARCH_RATE_LIMIT", "60/60")
+# Reports a member may send: "count/seconds".
+REPORT_RATE_LIMIT = env_rate("REPORT_RATE_LIMIT", "10/600")
 
 # /bench/ceiling/, a constant 30 KB page: the yardstick of `make bench` only.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)

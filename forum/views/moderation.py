@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 
-from .. import actions, permissions
+from .. import actions, permissions, throttle
 from ..forms import (
     ReasonForm,
     ReportForm,
@@ -332,6 +332,11 @@ def post_moderate(request, pk, operation):
     return form_page(request, {**context, "thread": post.thread})
 
 
+REPORT_RATE_LIMIT_MESSAGE = (
+    "You are sending reports too quickly. Wait a few minutes, then send again."
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_report(request, pk):
@@ -357,6 +362,9 @@ def post_report(request, pk):
         form.add_error(None, message)
         return form_page(request, context, status=403)
     if request.method == "POST" and form.is_valid():
+        if not throttle.allow_report(request.user):
+            form.add_error(None, REPORT_RATE_LIMIT_MESSAGE)
+            return form_page(request, context, status=429)
         try:
             actions.create_report(
                 post=post,
