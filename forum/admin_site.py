@@ -9,10 +9,13 @@ a many-to-many field, and the length of a search (SQLite refuses a LIKE pattern
 over 50 KB, or a query of too many words).
 """
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
 from .forms import CheckedModelMultipleChoiceField, out_of_range
 
@@ -68,6 +71,23 @@ class CheckedInputMixin:
             )
             return None  # back to the list
         return super().response_action(request, queryset, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "_save" in request.POST:  # list_editable
+            pk = self.model._meta.pk
+            id_field = re.compile(rf"form-\d+-{re.escape(pk.name)}")
+            ids = [
+                value
+                for key in request.POST
+                if id_field.fullmatch(key)
+                for value in request.POST.getlist(key)
+            ]
+            if len(_valid_values(pk, ids)) != len(ids):
+                self.message_user(
+                    request, "The list holds an id that is not valid.", messages.ERROR
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         if len(search_term) > MAX_SEARCH_LENGTH or (

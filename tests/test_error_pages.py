@@ -67,3 +67,16 @@ def test_missing_csrf_token_with_too_many_query_parameters(thread):
     client.get(reverse("account_login"))
     response = client.post(f"{reverse('account_login')}?{TOO_MANY}", {"login": "x"})
     assert_styled_400(response)
+
+
+def test_multipart_body_without_a_boundary(thread):
+    """Django cannot parse it; the 404 page must not try again (it did, a 500)."""
+    client = Client(raise_request_exception=False)
+    response = client.generic(
+        "POST",
+        "/accounts/confirm-email/no-such-key/",
+        data=b"no boundary",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in {400, 404}
+    assert_site_page(response)

@@ -10,6 +10,7 @@ handlers here first replace what cannot be read with empty data.
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 
 
@@ -21,7 +22,8 @@ def _readable(request) -> None:
         request.GET = QueryDict()
     try:
         request.POST  # noqa: B018
-    except (BadRequest, SuspiciousOperation):  # a non-UTF-8 form, too many fields
+    # A non-UTF-8 form, too many fields, a multipart body without a boundary.
+    except (BadRequest, SuspiciousOperation, MultiPartParserError):
         request.POST = QueryDict()
 
 

@@ -89,3 +89,31 @@ def test_splitting_off_a_post_id_beyond_64_bits(client, thread, global_moderator
     )
     assert response.status_code == 200
     assert "is not a valid value" in response.content.decode()
+
+
+def test_list_editable_with_an_id_beyond_64_bits(admin, category):
+    response = admin.post(
+        "/admin/forum/category/",
+        {
+            "_save": "Save",
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": "9223372036854775808",
+            "form-0-position": "3",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "The list holds an id that is not valid." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"), [("/admin/login/", "username"), ("/accounts/login/", "login")]
+)
+def test_sign_in_with_a_100_kb_name(url, field, user):
+    """No member has such a name: a wrong sign-in, not a query SQLite refuses
+    (it evaluates the pattern only against rows: hence `user`)."""
+    client = Client(raise_request_exception=False)
+    response = client.post(url, {field: "x" * 100_000, "password": "correct horse 42"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
