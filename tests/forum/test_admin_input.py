@@ -117,3 +117,12 @@ def test_sign_in_with_a_100_kb_name(url, field, user):
     response = client.post(url, {field: "x" * 100_000, "password": "correct horse 42"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_adding_a_site_after_the_migrated_one(admin):
+    """The migrations leave the id sequence past the site they create (on
+    PostgreSQL the first new site was a duplicate key, a 500)."""
+    response = admin.post(
+        "/admin/sites/site/add/", {"domain": "forum.example", "name": "Forum"}
+    )
+    assert response.status_code == 302
