@@ -13,8 +13,20 @@ from django.core.exceptions import ValidationError
 
 from forum import permissions
 
+# The longest e-mail address (RFC 5321); usernames are shorter (150).
+MAX_LOGIN_LENGTH = 254
+
 
 class MemberWithFactsMixin:
+    def authenticate(self, request, **credentials):
+        """No member has a longer name or address: refuse without a query (on
+        SQLite a 50 KB name made the case-insensitive lookup fail, a 500)."""
+        for name, value in credentials.items():
+            if name != "password" and isinstance(value, str):
+                if len(value) > MAX_LOGIN_LENGTH:
+                    return None
+        return super().authenticate(request, **credentials)
+
     def get_user(self, user_id):
         """The member of a session, by `permissions.member_with_permission_facts`."""
         try:

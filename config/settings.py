@@ -144,7 +144,7 @@ SITE_URL = _site_url()
 SITE_NAME = os.environ.get("SITE_NAME", "Agora")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "forum.admin_config.AdminConfig",  # django.contrib.admin, checked input
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -451,6 +451,11 @@ PREVIEW_RATE_LIMIT = env_rate("PREVIEW_RATE_LIMIT", "30/60")
 SEARCH_RATE_LIMIT = env_rate("SEARCH_RATE_LIMIT", "30/60")
 # Avatar uploads a member may make (each is decoded and scaled): "count/seconds".
 AVATAR_RATE_LIMIT = env_rate("AVATAR_RATE_LIMIT", "5/3600")
+# Searches a signed-in member may run: more than a guest address, not unlimited
+# (a search costs what a guest's does).
+MEMBER_SEARCH_RATE_LIMIT = env_rate("MEMBER_SEARCH_RATE_LIMIT", "60/60")
+# Reports a member may send: "count/seconds".
+REPORT_RATE_LIMIT = env_rate("REPORT_RATE_LIMIT", "10/600")
 
 # /bench/ceiling/, a constant 30 KB page: the yardstick of `make bench` only.
 BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)

@@ -39,3 +39,8 @@ if settings.BENCH_CEILING_VIEW:
         return HttpResponse(_CEILING_PAGE)
 
     urlpatterns.insert(0, path("bench/ceiling/", bench_ceiling))
+
+# Django's error pages, safe for a request whose query or form cannot be read.
+handler400 = "forum.views.errors.bad_request"
+handler403 = "forum.views.errors.permission_denied"
+handler404 = "forum.views.errors.page_not_found"

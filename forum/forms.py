@@ -4,6 +4,8 @@ import re
 from datetime import datetime, time
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connections, models
 from django.utils import timezone
 
 from .markup import MarkupTooLarge, render_markdown, strip_bidi_controls
@@ -240,7 +242,41 @@ class ThreadMergeForm(ReasonForm):
         return into
 
 
-class PostChoiceField(forms.ModelMultipleChoiceField):
+def out_of_range(key: models.Field, values, using: str) -> list:
+    """The values that are integers outside the range of the column `key`
+    (the database driver raises OverflowError for them, not a lookup error)."""
+    if not isinstance(key, models.IntegerField):
+        return []
+    low, high = connections[using].ops.integer_field_range(key.get_internal_type())
+    outside = []
+    for value in values:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue  # not an integer at all: the field's own check names it
+        if not low <= number <= high:
+            outside.append(value)
+    return outside
+
+
+class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses integer keys outside the column's
+    range: Django queries them, and the database driver raised OverflowError."""
+
+    def clean(self, value):
+        if isinstance(value, (list, tuple)):
+            model = self.queryset.model
+            key = model._meta.get_field(self.to_field_name or model._meta.pk.name)
+            for item in out_of_range(key, value, self.queryset.db):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super().clean(value)
+
+
+class PostChoiceField(CheckedModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, post):

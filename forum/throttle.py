@@ -1,6 +1,6 @@
 """Rate limits counted in the cache (shared through Redis when there are several
-app servers): posting, editing, previewing and avatar uploads per member,
-searching per guest address."""
+app servers): posting, editing, previewing, reporting, searching and avatar
+uploads per member, searching per guest address."""
 
 from datetime import timedelta
 
@@ -65,13 +65,22 @@ def allow_avatar_upload(user) -> bool:
 
 
 def allow_search(client: str) -> bool:
-    """Count one guest search from this address; False when over the limit.
-
-    Members are not limited: their searches cost what a guest's do, but they
-    are accountable and few.
-    """
+    """Count one guest search from this address; False when over the limit."""
     limit, seconds = _parse_rate(settings.SEARCH_RATE_LIMIT)
     return _count_in_window(f"search-rate:{client}", limit, seconds)
+
+
+def allow_member_search(user) -> bool:
+    """Count one search by a member; False when over MEMBER_SEARCH_RATE_LIMIT
+    (more generous than a guest address's: members are accountable)."""
+    limit, seconds = _parse_rate(settings.MEMBER_SEARCH_RATE_LIMIT)
+    return _count_in_window(f"member-search-rate:{user.pk}", limit, seconds)
+
+
+def allow_report(user) -> bool:
+    """Count one report by a member; False when over REPORT_RATE_LIMIT."""
+    limit, seconds = _parse_rate(settings.REPORT_RATE_LIMIT)
+    return _count_in_window(f"report-rate:{user.pk}", limit, seconds)
 
 
 def _count_in_window(key: str, limit: int, seconds: int) -> bool:

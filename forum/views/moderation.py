@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from .. import actions, permissions
+from .. import actions, permissions, throttle
 from ..forms import (
     ReasonForm,
     ReportForm,
@@ -259,6 +259,11 @@ def post_moderate(request, pk, operation):
     return form_page(request, {**context, "form": form, "thread": post.thread})
 
 
+REPORT_RATE_LIMIT_MESSAGE = (
+    "You are sending reports too quickly. Wait a few minutes, then send again."
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def post_report(request, pk):
@@ -273,9 +278,14 @@ def post_report(request, pk):
         "form": form,
     }
     if refusal := permissions.why_not_report(request.user, post):
+        if not form.is_bound:
+            raise PermissionDenied(refusal)
         form.add_error(None, refusal)
         return form_page(request, context, status=403)
     if request.method == "POST" and form.is_valid():
+        if not throttle.allow_report(request.user):
+            form.add_error(None, REPORT_RATE_LIMIT_MESSAGE)
+            return form_page(request, context, status=429)
         try:
             actions.create_report(
                 post=post,

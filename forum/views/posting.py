@@ -37,7 +37,13 @@ PREVIEW_RATE_LIMIT_MESSAGE = (
 
 
 def refuse(request, template, context, message, *, status):
-    """Refuse a write but keep what the person typed in the form."""
+    """Refuse a write but keep what the person typed in the form.
+
+    Before anything was typed (the GET of the page), there is no form to keep:
+    the refusal page says why instead.
+    """
+    if not context["form"].is_bound:
+        raise PermissionDenied(message)
     context["form"].add_error(None, message)
     return render(request, template, context, status=status)
 

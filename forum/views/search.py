@@ -16,7 +16,10 @@ User = get_user_model()
 
 SEARCH_RATE_LIMIT_MESSAGE = (
     "You are searching too quickly. Wait a minute, then search again "
-    "(or sign in: members are not limited)."
+    "(or sign in: members may search more often)."
+)
+MEMBER_SEARCH_RATE_LIMIT_MESSAGE = (
+    "You are searching too quickly. Wait a minute, then search again."
 )
 
 
@@ -25,16 +28,19 @@ def search(request):
     """Full-text search with every option of the header's "More options...".
 
     A GET form, so guests get no cookie. Guests are rate-limited per client
-    address (SEARCH_RATE_LIMIT). Messages, not errors, answer a query that
+    address (SEARCH_RATE_LIMIT), members per account, more generously
+    (MEMBER_SEARCH_RATE_LIMIT). Messages, not errors, answer a query that
     cannot be searched; the page's query count does not depend on the results.
     """
     form = SearchForm(request.GET or None)
     context = {"form": form, "results": None, "message": None}
     if not form.is_bound:
         return render(request, "forum/search.html", context)
-    if not request.user.is_authenticated and not throttle.allow_search(
-        client_address(request)
-    ):
+    if request.user.is_authenticated:
+        if not throttle.allow_member_search(request.user):
+            context["message"] = MEMBER_SEARCH_RATE_LIMIT_MESSAGE
+            return render(request, "forum/search.html", context, status=429)
+    elif not throttle.allow_search(client_address(request)):
         context["message"] = SEARCH_RATE_LIMIT_MESSAGE
         return render(request, "forum/search.html", context, status=429)
     page_number = requested_page(request) or 1

@@ -170,3 +170,25 @@ def test_header_count_is_one_query(
     with django_assert_num_queries(5):
         html = client.get("/").content.decode()
     assert 'Reports <span class="badge badge-warning">1</span>' in html
+
+
+def test_reports_are_rate_limited(client, thread, user, settings):
+    """Past REPORT_RATE_LIMIT a member's report is refused with a form error and
+    a 429, and nothing is saved; other members may still report."""
+    settings.REPORT_RATE_LIMIT = "2/600"
+    posts = [
+        actions.create_reply(thread=thread, author=UserFactory(), body=f"Spam {n}")
+        for n in range(3)
+    ]
+    client.force_login(user)
+
+    statuses = [
+        client.post(report_url(post), {"reason": "spam"}).status_code for post in posts
+    ]
+
+    assert statuses == [302, 302, 429]
+    refused = client.post(report_url(posts[2]), {"reason": "spam"})
+    assert "sending reports too quickly" in refused.content.decode()
+    assert Report.objects.count() == 2
+    client.force_login(UserFactory())
+    assert client.post(report_url(posts[2]), {"reason": "spam"}).status_code == 302

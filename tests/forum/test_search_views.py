@@ -325,12 +325,21 @@ def test_guest_searches_are_rate_limited_per_address(client, coffee_thread, sett
     assert not refused.cookies
 
 
-def test_members_are_not_rate_limited(client, coffee_thread, user, settings):
-    """Signed-in members search without the guest limit."""
+def test_members_have_their_own_more_generous_limit(
+    client, coffee_thread, user, settings
+):
+    """Signed-in members are counted per account against MEMBER_SEARCH_RATE_LIMIT,
+    not against the guest limit."""
     settings.SEARCH_RATE_LIMIT = "1/60"
+    settings.MEMBER_SEARCH_RATE_LIMIT = "3/60"
     client.force_login(user)
 
-    assert {get(client, q="coffee").status_code for _ in range(3)} == {200}
+    statuses = [get(client, q="coffee").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+    assert "searching too quickly" in get(client, q="coffee").content.decode()
+    client.force_login(UserFactory())
+    assert get(client, q="coffee").status_code == 200  # another member
 
 
 def test_search_page_refuses_post(client):
