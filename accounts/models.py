@@ -1,7 +1,12 @@
+from allauth.core import context as allauth_context
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+
+from .sessions import MemberSession, end_other_sessions
+
+__all__ = ["MemberSession", "User"]
 
 
 class User(AbstractUser):
@@ -30,6 +35,21 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """Save; a new password (`set_password`, wherever it is called: the site,
+        the admin, `changepassword`, the shell) ends the member's other sessions
+        once committed, so an old browser is signed out at once."""
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            transaction.on_commit(self._end_other_sessions)
+
+    def _end_other_sessions(self) -> None:
+        # The request changing it, if any, keeps its session (read now: the
+        # password change may have given it a new key).
+        session = getattr(allauth_context.request, "session", None)
+        end_other_sessions(self.pk, keep=getattr(session, "session_key", None))
 
     def get_absolute_url(self):
         return reverse("accounts:profile", kwargs={"username": self.username})

@@ -282,11 +282,7 @@ GUEST_PAGE_CACHE_SECONDS = env_int("GUEST_PAGE_CACHE_SECONDS", 300)
 PAGECACHE_MEMBER_KIND = "forum.permissions.shared_page_kind"
 # Sessions: read from the shared cache, written through to the database. Not
 # with the local-memory cache, which other processes could not clear on sign-out.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+SESSION_ENGINE = "accounts.cached_sessions" if REDIS_URL else "accounts.sessions"
 
 AUTH_USER_MODEL = "accounts.User"
 # allauth's backend alone (a second one would hash a wrong password twice),

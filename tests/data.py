@@ -18,7 +18,7 @@ def testing_settings():
         "TASKS": {
             "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
         },
-        "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+        "SESSION_ENGINE": "accounts.sessions",
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "STORAGES": {
             **django_settings.STORAGES,

@@ -272,8 +272,8 @@ def test_allowed_hosts_and_site_name_come_from_the_environment(tmp_path):
 @pytest.mark.parametrize(
     ("redis_url", "session_engine"),
     [
-        ("", "django.contrib.sessions.backends.db"),
-        ("redis://127.0.0.1:6379/9", "django.contrib.sessions.backends.cached_db"),
+        ("", "accounts.sessions"),
+        ("redis://127.0.0.1:6379/9", "accounts.cached_sessions"),
     ],
 )
 def test_sessions_are_cached_only_in_a_shared_cache(

@@ -188,7 +188,7 @@ def test_posts_split_out_of_a_waiting_thread_start_to_count(settings, category):
 
 def test_the_author_of_a_held_reply_sees_it_on_the_stored_page(settings, committed):
     settings.GUEST_PAGE_CACHE_SECONDS = 300
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.cached_sessions"
     author = UserFactory(username="alice")
     newcomer = UserFactory(username="newcomer")
     with committed():
@@ -218,7 +218,7 @@ def test_the_author_of_a_held_reply_sees_it_on_the_stored_page(settings, committ
 def test_a_held_reply_is_on_its_authors_page_at_once(settings, committed):
     """The shared page stored before the reply is not served to its author."""
     settings.GUEST_PAGE_CACHE_SECONDS = 300
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.cached_sessions"
     author, newcomer = UserFactory(), UserFactory()
     with committed():
         thread = actions.create_thread(

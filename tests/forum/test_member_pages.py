@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def cache_on(settings):
     settings.GUEST_PAGE_CACHE_SECONDS = 300
     # The setting with REDIS_URL: sessions read from the cache.
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.cached_sessions"
 
 
 @pytest.fixture

@@ -378,7 +378,7 @@ def test_cached_sessions_spare_the_session_query(
     client, user, make_thread, settings, django_assert_num_queries
 ):
     """With cached_db sessions (the setting when REDIS_URL is set), one query less."""
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.cached_sessions"
     client.force_login(user)
     thread = make_thread(posts=20)
     client.get(thread.get_absolute_url())  # warm the session
