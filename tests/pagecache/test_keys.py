@@ -11,7 +11,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def cache_on(settings):
+    """The page cache on, in the local caches whose entries can be counted."""
     settings.GUEST_PAGE_CACHE_SECONDS = 300
+    settings.CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"keys-{alias}",
+        }
+        for alias in ("default", "pages", "page_state")
+    }
+    for alias in ("default", "pages", "page_state"):
+        caches[alias].clear()
 
 
 def queries_for(client, url, **extra):
