@@ -10,7 +10,7 @@ from django.test import TestCase, override_settings
 
 def testing_settings():
     """Fast hashing, static files without the collectstatic manifest, no guest
-    page cache (tests/forum/test_cache.py turns it on), database sessions
+    page cache (tests/pagecache/test_pages.py turns it on), database sessions
     whatever REDIS_URL says, so query counts are the same, and tasks run at once
     in the process (tests/accounts/test_mail.py runs a real worker)."""
     return {

@@ -370,7 +370,7 @@ def test_signed_in_thread_page_query_count_is_constant(
 
 # Session, user (with the e-mail and moderator facts: accounts.backends), thread,
 # posts, recommended posts. With the page cache on, a shared page runs none
-# (tests/forum/test_member_pages.py).
+# (tests/pagecache/test_members.py).
 SIGNED_IN_THREAD_PAGE_QUERIES = 5
 
 

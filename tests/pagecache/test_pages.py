@@ -144,7 +144,7 @@ def test_head_is_served_from_the_cache(client, board, django_assert_num_queries)
 
 def test_members_are_never_served_a_guests_page(client, board):
     """A signed-in member gets their own menu and forms, never a guest's page
-    (their shared pages: tests/forum/test_member_pages.py)."""
+    (their shared pages: tests/pagecache/test_members.py)."""
     url = board["thread"].get_absolute_url()
     client.get(url)
     client.force_login(board["bob"])
