@@ -69,3 +69,10 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(autouse=True)
+def _site_on_the_live_server(request, settings):
+    """Mail links and pages' absolute URLs use SITE_URL: here, the live server."""
+    if "live_server" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
