@@ -2,12 +2,14 @@
 
 import secrets
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from forum import cache
+from forum import actions, cache, permissions
 from forum.markup import render_markdown
+from forum.models import ModerationLogEntry
 
 from .models import User
 
@@ -47,8 +49,13 @@ def update_profile(
     go stale then (`forum.cache.member_changed`). Locks the member's row, so
     that two saves at once cannot both delete the same old file and orphan one
     of the new ones.
+
+    Raises PermissionDenied while the member is suspended or banned
+    (`permissions.why_not_edit_profile`, asked of the locked row).
     """
-    locked = User.objects.select_for_update().only("pk", "avatar").get(pk=user.pk)
+    locked = _locked_profile(user)
+    if refusal := permissions.why_not_edit_profile(locked):
+        raise PermissionDenied(refusal)
     old_avatar = locked.avatar.name
     new_avatar = old_avatar
     if avatar_webp is not None:
@@ -69,7 +76,63 @@ def update_profile(
         if new_avatar and new_avatar != old_avatar:
             default_storage.delete(new_avatar)
         raise
-    if old_avatar and old_avatar != new_avatar:
-        transaction.on_commit(lambda: default_storage.delete(old_avatar))
+    if old_avatar != new_avatar:
+        _delete_after_commit(old_avatar)
     cache.member_changed(user.pk)
+    return user
+
+
+def _locked_profile(user: User) -> User:
+    """The member's row, locked, with what the profile writes need to know."""
+    return (
+        User.objects.select_for_update()
+        .only("pk", "avatar", "suspended_at", "suspended_until", "suspension_reason")
+        .get(pk=user.pk)
+    )
+
+
+def _delete_after_commit(name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+@transaction.atomic
+def remove_avatar(*, user: User) -> User:
+    """Remove a member's avatar (the admin's "Remove the avatar"); the file is
+    deleted once the transaction commits. Not refused while the member is
+    suspended: this is the administrators' tool, not the member's own edit."""
+    old_avatar = _locked_profile(user).avatar.name
+    User.objects.filter(pk=user.pk).update(avatar="")
+    user.avatar = ""
+    _delete_after_commit(old_avatar)
+    cache.member_changed(user.pk)
+    return user
+
+
+@actions.tool(ModerationLogEntry.Action.USER_CLEAR_PROFILE)
+@transaction.atomic
+def clear_profile(*, user: User, actor: User, reason: str = "") -> User:
+    """Clear what a member shows publicly ("user.clear_profile"): the display
+    name (the username is shown again), the bio and the avatar, whose file is
+    deleted once the transaction commits. One log entry.
+
+    Raises PermissionDenied unless `permissions.can_clear_profile` (the rule
+    of suspending).
+    """
+    if refusal := permissions.why_not_clear_profile(actor, user):
+        raise PermissionDenied(refusal)
+    old_avatar = _locked_profile(user).avatar.name
+    User.objects.filter(pk=user.pk).update(
+        display_name="", bio="", bio_html="", avatar=""
+    )
+    user.display_name = user.bio = user.bio_html = ""
+    user.avatar = ""
+    _delete_after_commit(old_avatar)
+    cache.member_changed(user.pk)
+    actions.log_member_action(
+        actor=actor,
+        action=ModerationLogEntry.Action.USER_CLEAR_PROFILE,
+        member=user,
+        reason=reason,
+    )
     return user

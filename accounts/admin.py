@@ -6,9 +6,10 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils import timezone
+from django.utils.html import format_html
 
 from forum import actions
-from forum.admin import StalesGuestPagesMixin, run_each
+from forum.admin import StalesGuestPagesMixin, run_each, verb_actions
 from forum.forms import validate_markup
 
 from . import actions as profile
@@ -48,7 +49,13 @@ class MemberNamesMixin:
 
 class MemberChangeForm(MemberNamesMixin, UserChangeForm):
     """The admin's member form: the names rules, the bio within forum.markup's
-    bounds."""
+    bounds, and removing the avatar (`accounts.actions.remove_avatar`)."""
+
+    remove_avatar = forms.BooleanField(
+        required=False,
+        label="Remove the avatar",
+        help_text="Deletes the member's avatar image; their initials are shown.",
+    )
 
     def clean_bio(self):
         bio = self.cleaned_data["bio"]
@@ -83,23 +90,50 @@ class UserAdmin(StalesGuestPagesMixin, DjangoUserAdmin):
         "suspended_at",
         "suspended_until",
         "suspension_reason",
+        "avatar_image",
     ]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        ("Forum profile", {"fields": ["display_name", "bio", "post_count"]}),
+        (
+            "Forum profile",
+            {
+                "fields": [
+                    "display_name",
+                    "bio",
+                    "avatar_image",
+                    "remove_avatar",
+                    "post_count",
+                ]
+            },
+        ),
         (
             "Suspension (use the actions of the member list)",
             {"fields": ["suspended_at", "suspended_until", "suspension_reason"]},
         ),
     ]
     action_form = SuspensionActionForm
-    actions = ["suspend_members", "ban_members", "lift_suspensions"]
+    actions = [
+        "suspend_members",
+        "ban_members",
+        "lift_suspensions",
+        *verb_actions("user", name="user_{verb}"),
+    ]
+
+    @admin.display(description="Avatar")
+    def avatar_image(self, obj):
+        if not obj.avatar:
+            return "(none)"
+        return format_html(
+            '<img src="{}" alt="" width="48" height="48">', obj.avatar_url
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "bio" in form.changed_data:
             # Through the action, which renders the bio as the site does.
             profile.update_bio(user=obj, bio=obj.bio)
+        if form.cleaned_data.get("remove_avatar") and obj.avatar:
+            profile.remove_avatar(user=obj)
 
     @admin.action(description="Suspend selected members until the date given")
     def suspend_members(self, request, queryset):

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from . import actions  # noqa: F401 - registers the "user.clear_profile" tool
         from .site import sync_site
 
         post_migrate.connect(sync_site, sender=self)

@@ -43,6 +43,7 @@ def profile(request, username):
             "latest_posts": latest_posts,
             "posts_per_page": settings.POSTS_PER_PAGE,
             "can_suspend": permissions.can_suspend(request.user, member),
+            "can_clear_profile": permissions.can_clear_profile(request.user, member),
         },
     )
 
@@ -62,8 +63,26 @@ def profile_settings(request):
     the image is decoded. Past the limit the whole save is refused (429) with
     the typed text kept: saving the name and bio without the image the member
     also asked for would look like success and lose the avatar silently.
+
+    A suspended or banned member's profile is frozen
+    (`permissions.why_not_edit_profile`): the page shows why, and a POST is
+    refused (403) before anything is decoded or counted.
     """
     user = request.user
+    if refusal := permissions.why_not_edit_profile(user):
+        form = ProfileSettingsForm(
+            initial={"display_name": user.display_name, "bio": user.bio},
+            has_avatar=bool(user.avatar),
+            member_pk=user.pk,
+        )
+        for field in form.fields.values():
+            field.disabled = True
+        return render(
+            request,
+            "accounts/profile_settings.html",
+            {"form": form, "refusal": refusal},
+            status=403 if request.method == "POST" else 200,
+        )
     if request.method == "POST":
         too_many = "avatar" in request.FILES and not throttle.allow_avatar_upload(user)
         form = ProfileSettingsForm(

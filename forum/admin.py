@@ -107,7 +107,7 @@ def _verb_action(action, target, name):
 
     admin_action.__name__ = name
     admin_action.short_description = (
-        f"{action.operation.capitalize()} selected {target}s"
+        f"{action.operation.replace('_', ' ').capitalize()} selected {target}s"
     )
     return admin_action
 

@@ -492,6 +492,17 @@ class ModerationAction(models.TextChoices):
     USER_BAN = "user.ban", "Ban member"
     USER_UNSUSPEND = "user.unsuspend", "Lift suspension"
     USER_HIDE_POSTS = "user.hide_posts", "Hide all posts of member"
+    USER_CLEAR_PROFILE = (
+        "user.clear_profile",
+        Verb(
+            heading="Clear this member's profile",
+            button="Clear the profile",
+            done="The profile is cleared.",
+            past="with their profile cleared",
+            admin=True,
+        ),
+        "Clear member's profile",
+    )
 
 
 class ModerationLogEntry(models.Model):

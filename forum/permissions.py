@@ -449,6 +449,37 @@ def can_suspend(user: User, member: User) -> bool:
     return not why_not_suspend(user, member)
 
 
+def why_not_clear_profile(user: User, member: User) -> str:
+    """Why the user may not clear this member's display name, bio and avatar:
+    the rule of suspending (`why_not_suspend`), in its own words."""
+    if not is_global_moderator(user):
+        return "Only global moderators and administrators clear members' profiles."
+    if member.pk == user.pk:
+        return "Change your own profile in your settings."
+    if is_administrator(member):
+        return "Administrators' profiles cannot be cleared."
+    return why_not_act_on_member(user, member)
+
+
+def can_clear_profile(user: User, member: User) -> bool:
+    """Whether the user may clear this member's profile (see
+    `why_not_clear_profile`)."""
+    return not why_not_clear_profile(user, member)
+
+
+def why_not_edit_profile(user: User) -> str:
+    """Why the member may not change their display name, bio or avatar: they
+    are shown publicly, so a suspended or banned member's stay as they are."""
+    if user.is_authenticated and user.is_suspended:
+        return suspension_message(user)
+    return ""
+
+
+def can_edit_profile(user: User) -> bool:
+    """Whether the member may change their profile (see `why_not_edit_profile`)."""
+    return not why_not_edit_profile(user)
+
+
 def shared_page_kind(user: User) -> tuple[str, dict] | None:
     """Which pages members share (pagecache.members): one rendering for the
     members who may post, one for those who may not yet, with what the

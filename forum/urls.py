@@ -48,5 +48,10 @@ urlpatterns = [
         moderation.user_hide_posts,
         name="user_hide_posts",
     ),
+    path(
+        "mod/u/<id:pk>/clear-profile/",
+        moderation.user_clear_profile,
+        name="user_clear_profile",
+    ),
     path("search/", search.search, name="search"),
 ]

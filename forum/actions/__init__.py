@@ -40,6 +40,7 @@ from .log import (
 from .members import (
     hide_user_posts,
     lift_suspension,
+    log_member_action,
     suspend_user,
 )
 from .posting import (
@@ -100,6 +101,7 @@ __all__ = [
     "hide_user_posts",
     "lift_suspension",
     "lock_thread",
+    "log_member_action",
     "merge_thread",
     "move_thread",
     "needs_approval",

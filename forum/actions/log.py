@@ -90,8 +90,10 @@ TOOLS: dict[Action, Callable] = {}
 def tool(action: Action) -> Callable[[Callable], Callable]:
     """Register the decorated function as the action of verb `action`'s tool.
 
-    The function takes `thread=` or `post=` (the verb's target), `actor=` and
-    `reason=`; the confirmation pages and the admin call it through `TOOLS`.
+    The function takes `thread=`, `post=` or `user=` (the verb's target),
+    `actor=` and `reason=`; the confirmation pages and the admin call it
+    through `TOOLS`. A member verb's action may live in `accounts.actions`
+    (it writes accounts' fields), registered when that module is imported.
     """
     if action.verb is None:
         raise ValueError(f"{action} has no tool in the registry.")

@@ -29,6 +29,20 @@ def _user_repr(member: User) -> str:
     return f"user {member.pk} “{member.username}”"
 
 
+def log_member_action(
+    *, actor: User, action: str, member: User, reason: str = ""
+) -> None:
+    """Write the moderation log entry of an action on a member made outside
+    this package (accounts' `clear_profile`), in the caller's transaction."""
+    _log(
+        actor=actor,
+        action=action,
+        target_repr=_user_repr(member),
+        reason=reason,
+        target_user_id=member.pk,
+    )
+
+
 @transaction.atomic
 def suspend_user(
     *, member: User, actor: User, until: datetime | None, reason: str = ""

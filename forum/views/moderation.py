@@ -373,3 +373,32 @@ def user_hide_posts(request, pk):
             "form": form,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_clear_profile(request, pk):
+    """Clear a member's display name, bio and avatar ("user.clear_profile")."""
+    member = get_object_or_404(User, pk=pk, is_active=True)
+    if refusal := permissions.why_not_clear_profile(request.user, member):
+        raise PermissionDenied(refusal)
+    action = Action.USER_CLEAR_PROFILE
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        # The action lives in accounts (its fields), registered in TOOLS.
+        actions.TOOLS[action](
+            user=member, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, action.verb.done)
+        return redirect(member.get_absolute_url())
+    return form_page(
+        request,
+        {
+            "heading": action.verb.heading,
+            "intro": "Their display name, bio and avatar are removed; their "
+            "username is shown instead. Their posts stay.",
+            "button": action.verb.button,
+            "member": member,
+            "form": form,
+        },
+    )

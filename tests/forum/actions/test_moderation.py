@@ -662,6 +662,10 @@ WALK = {
     "user.hide_posts": lambda c: actions.hide_user_posts(
         member=c.member, actor=c.actor
     ),
+    # Through the registry: the action is accounts' (it writes accounts' fields).
+    "user.clear_profile": lambda c: actions.TOOLS[
+        ModerationLogEntry.Action.USER_CLEAR_PROFILE
+    ](user=c.member, actor=c.actor, reason=""),
 }
 
 
@@ -734,12 +738,13 @@ def test_every_verb_with_a_tool_has_its_action_with_the_one_signature():
 
 
 def test_the_admin_offers_the_verbs_the_registry_marks_for_it():
-    """The thread and post admins' actions come from the registry."""
+    """The thread, post and member admins' actions come from the registry."""
     from django.contrib import admin
+    from django.contrib.auth import get_user_model
 
     offered = {
         name
-        for model in (Thread, Post)
+        for model in (Thread, Post, get_user_model())
         for name in (
             getattr(a, "__name__", a) for a in admin.site._registry[model].actions
         )
@@ -749,6 +754,7 @@ def test_the_admin_offers_the_verbs_the_registry_marks_for_it():
             assert (
                 f"thread_{action.operation}" in offered
                 or f"{action.operation}_posts" in offered
+                or f"user_{action.operation}" in offered
             ), action
 
 

@@ -277,6 +277,12 @@ ENDPOINTS = {
         {"global_moderator", "administrator"},
         {},
     ),
+    "user.clear_profile": (
+        lambda w: reverse("forum:user_clear_profile", args=[w.spammer.pk]),
+        lambda w: {"reason": "Spam profile"},
+        {"global_moderator", "administrator"},
+        {},
+    ),
 }
 
 
