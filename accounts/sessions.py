@@ -12,7 +12,7 @@ stored member pages (pagecache.members), which read the session first.
 """
 
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends import cached_db, db
+from django.contrib.sessions.backends import db
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
@@ -27,7 +27,7 @@ class MemberSession(AbstractBaseSession):
         return SessionStore
 
 
-class _MemberColumn:
+class MemberColumn:
     """Writes the member's id beside the session data."""
 
     @classmethod
@@ -43,12 +43,10 @@ class _MemberColumn:
         return row
 
 
-class SessionStore(_MemberColumn, db.SessionStore):
-    """Database sessions with the member's id."""
-
-
-class CachedSessionStore(_MemberColumn, cached_db.SessionStore):
-    """Database sessions read through the cache, with the member's id."""
+class SessionStore(MemberColumn, db.SessionStore):
+    """Database sessions with the member's id. Its cached twin
+    (accounts.cached_sessions) has the same class name, so the two sign session
+    data with the same salt and read each other's rows."""
 
 
 def end_other_sessions(user_id: int, keep: str | None = None) -> int:
@@ -59,6 +57,8 @@ def end_other_sessions(user_id: int, keep: str | None = None) -> int:
         .exclude(session_key=keep or "")
         .values_list("session_key", flat=True)
     )
+    from .cached_sessions import SessionStore as CachedSessionStore
+
     for key in keys:
         # The cached engine's delete clears its cache entry too.
         CachedSessionStore(key).delete(key)
