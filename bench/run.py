@@ -379,7 +379,7 @@ def write_results(machine, figures, load, memory, replies, notes, started, cpu):
         "Queries are per request, measured separately with Django's test client;"
         ' for guest pages "miss / hit" is a render and a page-cache hit, for the'
         " signed-in page a render of the member's own and a hit on the rendering"
-        " members share (forum/cache.py). CPU µs is the time Django alone spends on"
+        " members share (pagecache/). CPU µs is the time Django alone spends on"
         " a request in one process, the WSGI application called directly (no"
         " network, no gunicorn, no wrk; best of 5 rounds of 300): steadier than"
         " req/s on a shared machine, and it shows what is ours in the figures.",
