@@ -1,4 +1,5 @@
 import os
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -6,6 +7,7 @@ from django.core.cache import cache, caches
 from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from forum import actions
 from tests.data import testing_settings
@@ -135,3 +137,17 @@ def moderator(category):
 def global_moderator(db):
     """A member of the "Global moderators" group."""
     return GlobalModeratorFactory(username="globalmod")
+
+
+@pytest.fixture
+def suspended(global_moderator):
+    """A member suspended for a week, with a reason."""
+    member = UserFactory(username="hothead")
+    actions.suspend_user(
+        member=member,
+        actor=global_moderator,
+        until=timezone.now() + timedelta(days=7),
+        reason="Insulting people",
+    )
+    member.refresh_from_db()
+    return member

@@ -15,19 +15,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def suspended(global_moderator):
-    member = UserFactory(username="hothead")
-    actions.suspend_user(
-        member=member,
-        actor=global_moderator,
-        until=timezone.now() + timedelta(days=7),
-        reason="Insulting people",
-    )
-    member.refresh_from_db()
-    return member
-
-
 def test_global_moderator_suspends_from_the_profile(client, global_moderator):
     """The profile has the tools; the form sets an end date and a reason."""
     member = UserFactory(username="target")

@@ -2,30 +2,14 @@
 as the POST, on the 403 page, never a server error (issue 13, items 1 and 2);
 and no menu offers what the member cannot do."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from forum import actions
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def suspended(global_moderator):
-    member = UserFactory(username="hothead")
-    actions.suspend_user(
-        member=member,
-        actor=global_moderator,
-        until=timezone.now() + timedelta(days=7),
-        reason="Insulting people",
-    )
-    member.refresh_from_db()
-    return member
 
 
 @pytest.fixture
