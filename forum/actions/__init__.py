@@ -60,7 +60,6 @@ from .posts import (
     recommend_post,
     reject_post,
     restore_post,
-    set_post_recommended,
     unrecommend_post,
 )
 from .reports import (
@@ -76,7 +75,6 @@ from .threads import (
     move_thread,
     pin_thread,
     rename_thread,
-    set_thread_flag,
     split_thread,
     unhide_thread,
     unlock_thread,
@@ -114,8 +112,6 @@ __all__ = [
     "rename_thread",
     "resolve_report",
     "restore_post",
-    "set_post_recommended",
-    "set_thread_flag",
     "slug_for_title",
     "split_thread",
     "suspend_user",

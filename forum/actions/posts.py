@@ -107,7 +107,7 @@ def delete_post(*, post: Post, actor: User, reason: str = "") -> None:
 
 
 @transaction.atomic
-def set_post_recommended(
+def _set_recommended(
     *, post: Post, actor: User, recommended: bool, reason: str = ""
 ) -> Post:
     """Recommend a post (shown under "Recommended Posts") or take that back.
@@ -196,13 +196,11 @@ def reject_post(*, post: Post, actor: User, reason: str = "") -> None:
 
 @tool(Action.POST_RECOMMEND)
 def recommend_post(*, post: Post, actor: User, reason: str = "") -> Post:
-    """Recommend a post ("post.recommend"; see `set_post_recommended`)."""
-    return set_post_recommended(post=post, actor=actor, recommended=True, reason=reason)
+    """Recommend a post ("post.recommend"; see `_set_recommended`)."""
+    return _set_recommended(post=post, actor=actor, recommended=True, reason=reason)
 
 
 @tool(Action.POST_UNRECOMMEND)
 def unrecommend_post(*, post: Post, actor: User, reason: str = "") -> Post:
-    """Stop recommending a post ("post.unrecommend"; see `set_post_recommended`)."""
-    return set_post_recommended(
-        post=post, actor=actor, recommended=False, reason=reason
-    )
+    """Stop recommending a post ("post.unrecommend"; see `_set_recommended`)."""
+    return _set_recommended(post=post, actor=actor, recommended=False, reason=reason)

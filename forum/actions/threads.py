@@ -28,7 +28,7 @@ User = get_user_model()
 
 
 @transaction.atomic
-def set_thread_flag(
+def _set_thread_flag(
     *, thread: Thread, actor: User, action: str, reason: str = ""
 ) -> Thread:
     """Pin/unpin, lock/unlock or hide/unhide a thread (`action` names which).
@@ -59,10 +59,12 @@ def set_thread_flag(
 
 
 def _flag_tool(action: Action, doc: str):
-    """The tool of a thread flag verb: `set_thread_flag` with that verb."""
+    """The tool of a thread flag verb: `_set_thread_flag` with that verb."""
 
     def flag_tool(*, thread: Thread, actor: User, reason: str = "") -> Thread:
-        return set_thread_flag(thread=thread, actor=actor, action=action, reason=reason)
+        return _set_thread_flag(
+            thread=thread, actor=actor, action=action, reason=reason
+        )
 
     flag_tool.__name__ = flag_tool.__qualname__ = f"{action.operation}_thread"
     flag_tool.__doc__ = f'{doc} ("{action.value}").'

@@ -409,9 +409,7 @@ def moderator():
         lambda t, m, b: actions.hide_thread(thread=t, actor=m),
         lambda t, m, b: actions.rename_thread(thread=t, actor=m, title="Renamed"),
         lambda t, m, b: actions.hide_post(post=t.posts.get(position=45), actor=m),
-        lambda t, m, b: actions.set_post_recommended(
-            post=t.posts.get(position=2), actor=m, recommended=True
-        ),
+        lambda t, m, b: actions.recommend_post(post=t.posts.get(position=2), actor=m),
         lambda t, m, b: actions.delete_post(post=t.posts.get(position=45), actor=m),
         lambda t, m, b: actions.move_thread(
             thread=t, actor=m, category=CategoryFactory(slug="elsewhere")

@@ -402,9 +402,9 @@ def test_recommend_and_unrecommend(thread, moderator):
     """The flag fills the "Recommended Posts" section; counters do not move."""
     post = thread.posts.get()
     before = counters(thread)
-    actions.set_post_recommended(post=post, actor=moderator, recommended=True)
+    actions.recommend_post(post=post, actor=moderator)
     assert fresh(post).is_recommended
-    actions.set_post_recommended(post=post, actor=moderator, recommended=False)
+    actions.unrecommend_post(post=post, actor=moderator)
     assert not fresh(post).is_recommended
     assert counters(thread) == before
 
@@ -640,11 +640,9 @@ WALK = {
     "post.restore": lambda c: actions.restore_post(post=c.hidden_post, actor=c.actor),
     "post.delete": lambda c: actions.delete_post(post=c.post, actor=c.actor),
     "post.edit": lambda c: actions.edit_post(post=c.post, editor=c.actor, body="Ed"),
-    "post.recommend": lambda c: actions.set_post_recommended(
-        post=c.post, actor=c.actor, recommended=True
-    ),
-    "post.unrecommend": lambda c: actions.set_post_recommended(
-        post=c.recommended, actor=c.actor, recommended=False
+    "post.recommend": lambda c: actions.recommend_post(post=c.post, actor=c.actor),
+    "post.unrecommend": lambda c: actions.unrecommend_post(
+        post=c.recommended, actor=c.actor
     ),
     "post.approve": lambda c: actions.approve_post(post=c.held, actor=c.actor),
     "post.reject": lambda c: actions.reject_post(post=c.held, actor=c.actor),
@@ -703,9 +701,7 @@ def test_every_action_writes_exactly_one_log_entry(
     if action == "post.restore":
         c.hidden_post = actions.hide_post(post=c.post, actor=staff)
     if action == "post.unrecommend":
-        c.recommended = actions.set_post_recommended(
-            post=c.post, actor=staff, recommended=True
-        )
+        c.recommended = actions.recommend_post(post=c.post, actor=staff)
     if action == "user.unsuspend":
         c.suspended = actions.suspend_user(member=c.member, actor=staff, until=None)
     ModerationLogEntry.objects.all().delete()

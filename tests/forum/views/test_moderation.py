@@ -79,7 +79,7 @@ def build_world():
     admin = w.administrator
     actions.hide_thread(thread=w.hidden_thread, actor=admin)
     actions.hide_post(post=w.hidden_post, actor=admin, reason="Rude")
-    actions.set_post_recommended(post=w.recommended, actor=admin, recommended=True)
+    actions.recommend_post(post=w.recommended, actor=admin)
     with override_settings(APPROVAL_FIRST_POSTS=1):
         w.held = actions.create_reply(
             thread=w.thread, author=UserFactory(username="newcomer"), body="Waiting"
